@@ -1,0 +1,52 @@
+package dev.potluck.dashboard;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+
+/**
+ * What {@code GET /api/v1/status} reports: the node's identity, its store, and what it has done.
+ *
+ * @param answers requests answered, by how (hit, miss, joined, revalidated, stale, pass)
+ */
+public record NodeStatus(
+    String version,
+    String listen,
+    String cacheDir,
+    long uptimeSeconds,
+    int storedObjects,
+    long storedBytes,
+    long quotaBytes,
+    long evictions,
+    int activeFetches,
+    Map<String, Long> answers,
+    long upstreamRequests,
+    long upstreamBytes,
+    long upstreamFailures) {
+
+  public NodeStatus {
+    answers = Map.copyOf(answers);
+  }
+
+  /** The documented JSON shape (see README, "Status API"). */
+  public JsonObject toJson() {
+    JsonObject answerJson = new JsonObject();
+    answers.forEach(answerJson::put);
+    return new JsonObject()
+        .put("status", "ready")
+        .put("version", version)
+        .put("listen", listen)
+        .put("uptimeSeconds", uptimeSeconds)
+        .put("store", new JsonObject()
+            .put("dir", cacheDir)
+            .put("objects", storedObjects)
+            .put("bytes", storedBytes)
+            .put("quotaBytes", quotaBytes)
+            .put("evictions", evictions))
+        .put("activeFetches", activeFetches)
+        .put("answers", answerJson)
+        .put("upstream", new JsonObject()
+            .put("requests", upstreamRequests)
+            .put("bytes", upstreamBytes)
+            .put("failures", upstreamFailures));
+  }
+}

@@ -1,0 +1,42 @@
+package dev.potluck.node;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code potluck} command. */
+@Command(name = "potluck", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+    subcommands = {NodeCommand.class},
+    description = "Cooperative download sharing for a LAN: each file crosses the internet link once.")
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    Logging.install();
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+        commandLine.getErr().println("potluck: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"potluck " + Version.current()};
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.potluck.node;
+
+import dev.potluck.node.config.ByteSize;
+import dev.potluck.node.config.Cidr;
+import dev.potluck.node.config.ConfigFile;
+import dev.potluck.node.config.DurationText;
+import dev.potluck.node.config.HostPort;
+import dev.potluck.node.config.Mirror;
+import dev.potluck.node.config.NodeConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code potluck node}: runs a node until SIGTERM or Ctrl-C. */
+@Command(name = "node", sortOptions = false, mixinStandardHelpOptions = true,
+    description = "Run a Potluck node: an HTTP proxy and mirror for package managers that shares downloads.",
+    footer = {"", "Every option can also be set in the --config file as 'name = value' (without the dashes).",
+        "Sizes take K, M, G, T (binary); durations take ms, s, m, h, d."})
+final class NodeCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "Read settings from FILE; flags given on the command line win.")
+  Path configFile;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Client HTTP listener (proxy, mirrors, API). Default: 127.0.0.1:7878.")
+  String listen;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where objects are stored. Default: $XDG_CACHE_HOME/potluck or ~/.cache/potluck.")
+  Path cacheDir;
+
+  @Option(names = "--cache-size", paramLabel = "SIZE", description = "Disk quota of the cache; least recently used objects are evicted. Default: 10G.")
+  String cacheSize;
+
+  @Option(names = "--mirror", paramLabel = "NAME=URL", description = "Serve URL under /mirror/NAME/ (https upstreams too). Repeatable.")
+  List<String> mirrors = new ArrayList<>();
+
+  @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
+  List<String> allow = new ArrayList<>();
+
+  @Option(names = "--metadata-max-age", paramLabel = "DURATION", description = "How long repository metadata is served before it is revalidated upstream. Default: 5m.")
+  String metadataMaxAge;
+
+  @Option(names = "--upstream-timeout", paramLabel = "DURATION", description = "How long an upstream may stay silent before the request fails (504). Default: 30s.")
+  String upstreamTimeout;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info or debug (debug logs every request). Default: info.")
+  String logLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeCommand effective = withConfigFile();
+    Logging.setLevel(effective.logLevel == null ? "info" : effective.logLevel);
+    NodeConfig config = effective.toConfig(System.getenv());
+    Logger log = LoggerFactory.getLogger(NodeCommand.class);
+    PotluckNode node;
+    try {
+      node = PotluckNode.start(config).toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      log.error("{}", e.getCause().getMessage());
+      return 1;
+    }
+    log.info("Potluck {} listening on http://{}/ (proxy, /mirror/NAME/, /api/v1/status); cache {} ({} objects, {} of {})",
+        Version.current(), node.address(), config.cacheDir(), node.store().stats().objects(),
+        ByteSize.format(node.store().stats().usedBytes()), ByteSize.format(config.cacheSize()));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping");
+      try {
+        node.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("did not stop cleanly: {}", e.toString());
+      }
+      log.info("stopped");
+      Logging.flush();
+      stopped.countDown();
+    }, "potluck-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** This command with the config file's settings applied beneath the command line's. */
+  private NodeCommand withConfigFile() {
+    if (configFile == null) {
+      return this;
+    }
+    List<ConfigFile.Entry> entries = ConfigFile.read(configFile);
+    for (ConfigFile.Entry e : entries) {
+      if (e.key().equals("config") || spec.findOption("--" + e.key()) == null
+          || e.key().equals("help") || e.key().equals("version")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.where() + ": unknown setting '" + e.key() + "'");
+      }
+    }
+    List<String> args = new ArrayList<>(ConfigFile.toArguments(entries));
+    args.addAll(spec.commandLine().getParseResult().originalArgs());
+    NodeCommand merged = new NodeCommand();
+    CommandLine parser = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
+    try {
+      parser.parseArgs(args.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), configFile + ": " + e.getMessage());
+    }
+    return merged;
+  }
+
+  NodeConfig toConfig(Map<String, String> env) {
+    NodeConfig defaults = NodeConfig.defaults(env);
+    return new NodeConfig(
+        listen == null ? defaults.listen() : convert("--listen", listen, HostPort::parse),
+        cacheDir == null ? defaults.cacheDir() : cacheDir.toAbsolutePath(),
+        cacheSize == null ? defaults.cacheSize() : convert("--cache-size", cacheSize, ByteSize::parse),
+        mirrors.stream().map(m -> convert("--mirror", m, Mirror::parse)).toList(),
+        allow.stream().map(a -> convert("--allow", a, Cidr::parse)).toList(),
+        duration("--metadata-max-age", metadataMaxAge, defaults.metadataMaxAge()),
+        duration("--upstream-timeout", upstreamTimeout, defaults.upstreamTimeout()),
+        defaults.readerStallTimeout());
+  }
+
+  private static Duration duration(String option, String value, Duration fallback) {
+    return value == null ? fallback : convert(option, value, DurationText::parse);
+  }
+
+  private static <T> T convert(String option, String value, Function<String, T> parser) {
+    try {
+      return parser.apply(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package dev.potluck.node;
+
+import dev.potluck.dashboard.ApiRoutes;
+import dev.potluck.dashboard.NodeStatus;
+import dev.potluck.node.cache.CacheCounters;
+import dev.potluck.node.cache.LocalCache;
+import dev.potluck.node.config.HostPort;
+import dev.potluck.node.config.NodeConfig;
+import dev.potluck.node.http.AccessPolicy;
+import dev.potluck.node.http.ClientFront;
+import dev.potluck.node.store.FileStore;
+import dev.potluck.node.store.StoreStats;
+import dev.potluck.node.upstream.Upstream;
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.scheduler.freshness.FreshnessPolicy;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One running node: the only place that constructs and connects the parts. Everything that holds
+ * state runs on one Vert.x context; blocking disk work goes to worker threads.
+ */
+public final class PotluckNode {
+
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final FileStore store;
+  private final Upstream upstream;
+  private final LocalCache cache;
+  private final Context context;
+  /** The event loop every stateful part is confined to (request handlers run on duplicates of {@link #context}, on this thread). */
+  private final Thread loopThread;
+  private final long startedAtMillis = System.currentTimeMillis();
+  private HttpServer server;
+
+  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store) {
+    this.vertx = vertx;
+    this.context = context;
+    this.loopThread = Thread.currentThread();
+    this.config = config;
+    this.store = store;
+    this.upstream = new Upstream(vertx, config.upstreamTimeout());
+    FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL);
+    this.cache = new LocalCache(vertx, store, upstream, freshness, System::currentTimeMillis);
+  }
+
+  /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
+  public static Future<PotluckNode> start(NodeConfig config) {
+    Vertx vertx = Vertx.vertx();
+    Context context = vertx.getOrCreateContext();
+    Promise<PotluckNode> started = Promise.promise();
+    context.runOnContext(v -> vertx.executeBlocking(() -> FileStore.open(config.cacheDir(), config.cacheSize()))
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
+        .map(store -> new PotluckNode(vertx, context, config, store))
+        .compose(node -> node.listen().map(node))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            started.complete(ar.result());
+          } else {
+            vertx.close();
+            started.fail(ar.cause());
+          }
+        }));
+    return started.future();
+  }
+
+  private Future<Void> listen() {
+    HostPort listen = config.listen();
+    HttpServerOptions options = new HttpServerOptions()
+        .setMaxInitialLineLength(CanonicalUrl.MAX_LENGTH + 64)
+        .setMaxHeaderSize(16 * 1024)
+        .setCompressionSupported(false)
+        .setIdleTimeout(120);
+    ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
+        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status));
+    return vertx.createHttpServer(options)
+        .requestHandler(front)
+        .listen(listen.port(), listen.host())
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e)))
+        .map(s -> {
+          server = s;
+          return null;
+        });
+  }
+
+  /** Where the client listener really listens (the port is resolved when 0 was asked for). */
+  public HostPort address() {
+    return new HostPort(config.listen().host(), server.actualPort());
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public FileStore store() {
+    return store;
+  }
+
+  /** The status as {@code /api/v1/status} reports it; safe to call from any thread. */
+  public NodeStatus status() {
+    if (Thread.currentThread() != loopThread) {
+      AtomicReference<NodeStatus> result = new AtomicReference<>();
+      java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+      context.runOnContext(v -> {
+        result.set(status());
+        latch.countDown();
+      });
+      try {
+        latch.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while reading the node's status", e);
+      }
+      return result.get();
+    }
+    StoreStats stats = store.stats();
+    CacheCounters counters = cache.counters();
+    Map<String, Long> answers = new LinkedHashMap<>();
+    counters.answers().forEach((d, n) -> answers.put(d.header(), n));
+    return new NodeStatus(Version.current(), address().toString(), config.cacheDir().toString(),
+        (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
+        stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
+        counters.upstreamFailures());
+  }
+
+  /** Stops listening and releases everything; fetches under way are abandoned and their partial files dropped at the next start. */
+  public Future<Void> stop() {
+    Future<Void> closing = server == null ? Future.succeededFuture() : server.close();
+    return closing.eventually(() -> upstream.close()).eventually(() -> vertx.close());
+  }
+}

@@ -1,0 +1,46 @@
+package dev.potluck.node.cache;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Running totals of what the cache did, read by the status API. Confined to the node's context.
+ */
+public final class CacheCounters {
+  private final EnumMap<Disposition, Long> answers = new EnumMap<>(Disposition.class);
+  private long upstreamRequests;
+  private long upstreamBytes;
+  private long upstreamFailures;
+
+  void answered(Disposition d) {
+    answers.merge(d, 1L, Long::sum);
+  }
+
+  void upstreamRequest() {
+    upstreamRequests++;
+  }
+
+  void upstreamBytes(long n) {
+    upstreamBytes += n;
+  }
+
+  void upstreamFailure() {
+    upstreamFailures++;
+  }
+
+  public Map<Disposition, Long> answers() {
+    return new EnumMap<>(answers);
+  }
+
+  public long upstreamRequests() {
+    return upstreamRequests;
+  }
+
+  public long upstreamBytes() {
+    return upstreamBytes;
+  }
+
+  public long upstreamFailures() {
+    return upstreamFailures;
+  }
+}

@@ -1,0 +1,323 @@
+package dev.potluck.node.cache;
+
+import dev.potluck.node.store.FileStore;
+import dev.potluck.node.store.ObjectMeta;
+import dev.potluck.node.store.PartialFile;
+import dev.potluck.node.store.StoredObject;
+import dev.potluck.node.transfer.ResponseHead;
+import dev.potluck.node.transfer.Transfer;
+import dev.potluck.node.upstream.Upstream;
+import dev.potluck.node.upstream.UpstreamFailure;
+import dev.potluck.node.upstream.Validators;
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Sha256;
+import dev.potluck.scheduler.freshness.FreshnessPolicy;
+import dev.potluck.scheduler.freshness.ObjectKind;
+import dev.potluck.scheduler.freshness.RequestCacheControl;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's cache: answers a request from the store, from a fetch already under way, or by starting
+ * the one upstream fetch for that object (single flight), and stores what arrives.
+ *
+ * <p>Confined to one Vert.x context: {@link #open} must be called on it, and every callback runs on it.
+ * Blocking store I/O goes to worker threads and its results come back to the context.
+ */
+public final class LocalCache {
+
+  private static final Logger log = LoggerFactory.getLogger(LocalCache.class);
+
+  /** The most of an upstream error page relayed to the client (the rest is dropped). */
+  static final int MAX_PASSTHROUGH_BODY = 64 * 1024;
+
+  private final Vertx vertx;
+  private final FileStore store;
+  private final Upstream upstream;
+  private final FreshnessPolicy freshness;
+  private final LongSupplier clock;
+  private final Map<ObjectKey, Flight> flights = new HashMap<>();
+  private final CacheCounters counters = new CacheCounters();
+
+  /** One upstream fetch in progress and everyone waiting for it. */
+  private static final class Flight {
+    final Promise<Source> answer = Promise.promise();
+    Transfer transfer;
+  }
+
+  public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.upstream = upstream;
+    this.freshness = freshness;
+    this.clock = clock;
+  }
+
+  /**
+   * Finds the answer for {@code url}. Fails with {@link UpstreamFailure} when upstream cannot deliver
+   * and no stored copy can stand in.
+   *
+   * @param headOnly the client wants headers only: an uncached object is asked of upstream with HEAD
+   *     and not fetched
+   */
+  public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
+    ObjectKey key = ObjectKey.of(url);
+    Flight flight = flights.get(key);
+    if (flight != null) {
+      return flight.answer.future().map(s -> s instanceof Source.Live live
+          ? new Source.Live(live.transfer(), Disposition.JOINED) : s).andThen(ar -> count(ar.result()));
+    }
+    Optional<StoredObject> stored = store.get(key);
+    if (stored.isPresent()) {
+      StoredObject object = stored.get();
+      FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.path() + query(url)),
+          object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
+      if (decision == FreshnessPolicy.Decision.SERVE) {
+        Source hit = new Source.Stored(object, Disposition.HIT);
+        count(hit);
+        return Future.succeededFuture(hit);
+      }
+      return fetch(key, url, object, userAgent).andThen(ar -> count(ar.result()));
+    }
+    if (headOnly) {
+      return head(url, userAgent).andThen(ar -> count(ar.result()));
+    }
+    return fetch(key, url, null, userAgent).andThen(ar -> count(ar.result()));
+  }
+
+  public CacheCounters counters() {
+    return counters;
+  }
+
+  /** Fetches in progress right now. */
+  public int activeFetches() {
+    return flights.size();
+  }
+
+  private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
+    Flight flight = new Flight();
+    flights.put(key, flight);
+    long startedAt = clock.getAsLong();
+    Validators validators = stale == null ? Validators.NONE
+        : new Validators(stale.meta().etag(), stale.meta().lastModified());
+    counters.upstreamRequest();
+    upstream.send(HttpMethod.GET, url, validators, userAgent).onComplete(ar -> {
+      if (ar.failed()) {
+        settleFailure(key, flight, url, stale, ar.cause());
+        return;
+      }
+      HttpClientResponse response = ar.result();
+      int status = response.statusCode();
+      if (status == 200) {
+        receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED);
+      } else if (status == 304 && stale != null) {
+        response.resume();
+        revalidated(key, flight, response, startedAt);
+      } else if (status >= 500 || (status >= 200 && status < 400)) {
+        response.resume();
+        String why = status >= 500
+            ? "upstream " + url.host() + " answered " + status + " " + response.statusMessage()
+            : "upstream " + url.host() + " answered an unexpected " + status + " " + response.statusMessage();
+        settleFailure(key, flight, url, stale, new UpstreamFailure(502, why));
+      } else {
+        passThrough(response).onComplete(pass -> {
+          flights.remove(key);
+          if (pass.succeeded()) {
+            flight.answer.complete(pass.result());
+          } else {
+            flight.answer.fail(UpstreamFailure.of(url, pass.cause()));
+          }
+        });
+      }
+    });
+    return flight.answer.future();
+  }
+
+  private void receive(ObjectKey key, Flight flight, CanonicalUrl url, HttpClientResponse response, long startedAt,
+      Disposition disposition) {
+    ResponseHead head;
+    try {
+      head = headOf(response);
+    } catch (IllegalArgumentException e) {
+      response.request().reset();
+      settleFailure(key, flight, url, null, new UpstreamFailure(502, "upstream " + url.host() + ": " + e.getMessage()));
+      return;
+    }
+    vertx.executeBlocking(() -> store.createPartial(key, head.length()))
+        .compose(partial -> vertx.fileSystem()
+            .open(partial.path().toString(), new OpenOptions().setRead(true).setWrite(true).setCreate(false))
+            .map(file -> new Transfer(partial, file, head))
+            .andThen(opened -> {
+              if (opened.failed()) {
+                store.discard(partial);
+              }
+            }))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            response.request().reset();
+            log.warn("cannot store {}: {}", url, ar.cause().toString());
+            settleFailure(key, flight, url, null,
+                new UpstreamFailure(502, "the cache cannot store " + url + ": " + ar.cause().getMessage()));
+            return;
+          }
+          Transfer transfer = ar.result();
+          flight.transfer = transfer;
+          transfer.retain(); // the flight's own hold, released once the object is committed or dropped
+          response.handler(chunk -> {
+            counters.upstreamBytes(chunk.length());
+            if (!transfer.append(chunk)) {
+              response.pause();
+            }
+          });
+          transfer.onDrained(response::resume);
+          response.endHandler(v -> transfer.end());
+          response.exceptionHandler(transfer::fail);
+          transfer.completion().onComplete(done -> finish(key, url, transfer, response, done.result(), startedAt, done.cause()));
+          flight.answer.complete(new Source.Live(transfer, disposition));
+          response.resume();
+        });
+  }
+
+  private void finish(ObjectKey key, CanonicalUrl url, Transfer transfer, HttpClientResponse response, Sha256 sha256,
+      long startedAt, Throwable failure) {
+    PartialFile partial = transfer.partial();
+    if (failure != null) {
+      counters.upstreamFailure();
+      log.warn("fetching {} failed: {}", url, failure.getMessage());
+      response.request().reset();
+      vertx.executeBlocking(() -> {
+        store.discard(partial);
+        return null;
+      }).onComplete(v -> release(key, transfer));
+      return;
+    }
+    ResponseHead head = transfer.head();
+    ObjectMeta meta = new ObjectMeta(url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
+        head.lastModified(), clock.getAsLong(), startedAt);
+    vertx.executeBlocking(() -> store.commit(partial, meta)).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("could not keep {} in the cache: {}", url, ar.cause().toString());
+      } else {
+        log.debug("stored {} ({} bytes, sha256 {})", url, meta.size(), sha256);
+      }
+      release(key, transfer);
+    });
+  }
+
+  private void release(ObjectKey key, Transfer transfer) {
+    flights.remove(key);
+    transfer.release();
+  }
+
+  private void revalidated(ObjectKey key, Flight flight, HttpClientResponse response, long startedAt) {
+    String etag = response.getHeader(HttpHeaders.ETAG);
+    String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
+    vertx.executeBlocking(() -> store.markValidated(key, startedAt, etag, lastModified)).onComplete(ar -> {
+      flights.remove(key);
+      if (ar.succeeded() && ar.result().isPresent()) {
+        flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
+      } else {
+        flight.answer.fail(new UpstreamFailure(502, "the cached copy vanished during revalidation; try again"));
+      }
+    });
+  }
+
+  /** Upstream failed: serve the stored copy if there is one (stale beats nothing for metadata), else fail. */
+  private void settleFailure(ObjectKey key, Flight flight, CanonicalUrl url, StoredObject stale, Throwable cause) {
+    flights.remove(key);
+    counters.upstreamFailure();
+    UpstreamFailure failure = UpstreamFailure.of(url, cause);
+    if (stale != null) {
+      log.warn("serving a stale copy of {}: {}", url, failure.getMessage());
+      flight.answer.complete(new Source.Stored(stale, Disposition.STALE));
+    } else {
+      log.warn("{}: {}", url, failure.getMessage());
+      flight.answer.fail(failure);
+    }
+  }
+
+  private Future<Source> head(CanonicalUrl url, String userAgent) {
+    counters.upstreamRequest();
+    return upstream.send(HttpMethod.HEAD, url, Validators.NONE, userAgent).compose(response -> {
+      response.resume();
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+      copy(response, headers, HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_LENGTH, HttpHeaders.ETAG,
+          HttpHeaders.LAST_MODIFIED);
+      int status = response.statusCode() >= 500 ? 502 : response.statusCode();
+      return Future.<Source>succeededFuture(new Source.Passthrough(status, headers, Buffer.buffer()));
+    }).recover(cause -> Future.failedFuture(UpstreamFailure.of(url, cause)));
+  }
+
+  /** Relays a non-content answer: its status, type and at most {@link #MAX_PASSTHROUGH_BODY} of its body. */
+  private Future<Source> passThrough(HttpClientResponse response) {
+    Promise<Source> result = Promise.promise();
+    Buffer body = Buffer.buffer();
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    copy(response, headers, HttpHeaders.CONTENT_TYPE, HttpHeaders.LOCATION, "WWW-Authenticate");
+    response.handler(chunk -> {
+      int room = MAX_PASSTHROUGH_BODY - body.length();
+      if (room > 0) {
+        body.appendBuffer(chunk.length() <= room ? chunk : chunk.slice(0, room));
+      }
+      if (body.length() >= MAX_PASSTHROUGH_BODY) {
+        response.request().reset();
+        result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body));
+      }
+    });
+    response.endHandler(v -> result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body)));
+    response.exceptionHandler(e -> result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body)));
+    response.resume();
+    return result.future();
+  }
+
+  private void count(Source source) {
+    if (source != null) {
+      counters.answered(source.disposition());
+    }
+  }
+
+  private static ResponseHead headOf(HttpClientResponse response) {
+    long length = -1;
+    String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null) {
+      try {
+        length = Long.parseLong(declared.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("invalid Content-Length '" + declared + "'");
+      }
+      if (length < 0) {
+        throw new IllegalArgumentException("negative Content-Length " + length);
+      }
+    }
+    return new ResponseHead(length, response.getHeader(HttpHeaders.CONTENT_TYPE), response.getHeader(HttpHeaders.ETAG),
+        response.getHeader(HttpHeaders.LAST_MODIFIED));
+  }
+
+  private static void copy(HttpClientResponse from, MultiMap to, CharSequence... names) {
+    for (CharSequence name : names) {
+      String value = from.getHeader(name);
+      if (value != null) {
+        to.set(name, value);
+      }
+    }
+  }
+
+  private static String query(CanonicalUrl url) {
+    String q = url.toUri().getRawQuery();
+    return q == null ? "" : "?" + q;
+  }
+}

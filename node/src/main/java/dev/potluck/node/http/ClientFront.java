@@ -1,0 +1,118 @@
+package dev.potluck.node.http;
+
+import dev.potluck.node.cache.LocalCache;
+import dev.potluck.node.config.Mirror;
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.InvalidUrlException;
+import dev.potluck.scheduler.freshness.RequestCacheControl;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client listener's front door. Absolute-form requests ({@code GET http://host/path}) are proxy
+ * requests; {@code /mirror/{name}/…} maps onto a configured upstream; everything else (the API, the
+ * dashboard) goes to {@code local}. Strangers and CONNECT are refused with a message saying why.
+ */
+public final class ClientFront implements Handler<HttpServerRequest> {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientFront.class);
+  private static final String MIRROR_PREFIX = "/mirror/";
+
+  private final AccessPolicy access;
+  private final LocalCache cache;
+  private final Map<String, Mirror> mirrors = new HashMap<>();
+  private final ObjectResponder responder;
+  private final Handler<HttpServerRequest> local;
+
+  public ClientFront(Vertx vertx, AccessPolicy access, LocalCache cache, List<Mirror> mirrors, long stallTimeoutMillis,
+      Handler<HttpServerRequest> local) {
+    this.access = access;
+    this.cache = cache;
+    this.responder = new ObjectResponder(vertx, stallTimeoutMillis);
+    this.local = local;
+    mirrors.forEach(m -> this.mirrors.put(m.name(), m));
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    log.debug("{} {} {}", remote, request.method(), request.uri());
+    if (!access.allows(remote)) {
+      log.warn("refused {} {} from {}: not loopback or an allowed subnet", request.method(), request.uri(), remote);
+      Errors.send(request, 403, "this node serves loopback and its --allow subnets only; " + remote + " is neither");
+      return;
+    }
+    if (request.method() == HttpMethod.CONNECT) {
+      request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
+      Errors.send(request, 405, "CONNECT is not supported: a cache cannot share what travels inside a TLS tunnel."
+          + " For an https repository use mirror mode: start the node with --mirror NAME=https://host/path"
+          + " and point the client at http://127.0.0.1:7878/mirror/NAME/");
+      return;
+    }
+    String uri = request.uri();
+    if (isAbsolute(uri)) {
+      serve(request, uri);
+    } else if (uri.startsWith(MIRROR_PREFIX)) {
+      serveMirror(request, uri.substring(MIRROR_PREFIX.length()));
+    } else {
+      local.handle(request);
+    }
+  }
+
+  private void serveMirror(HttpServerRequest request, String nameAndRest) {
+    int slash = nameAndRest.indexOf('/');
+    String name = slash < 0 ? nameAndRest : nameAndRest.substring(0, slash);
+    Mirror mirror = mirrors.get(name);
+    if (mirror == null) {
+      Errors.send(request, 404, "no mirror named '" + name + "'; configured: "
+          + (mirrors.isEmpty() ? "none (add one with --mirror NAME=URL)" : String.join(", ", mirrors.keySet())));
+      return;
+    }
+    String rest = slash < 0 ? "" : nameAndRest.substring(slash + 1);
+    CanonicalUrl url;
+    try {
+      url = mirror.resolve(rest);
+    } catch (InvalidUrlException e) {
+      Errors.send(request, 400, e.getMessage());
+      return;
+    }
+    serve(request, url);
+  }
+
+  private void serve(HttpServerRequest request, String rawUrl) {
+    CanonicalUrl url;
+    try {
+      url = CanonicalUrl.parse(rawUrl);
+    } catch (InvalidUrlException e) {
+      Errors.send(request, 400, e.getMessage());
+      return;
+    }
+    serve(request, url);
+  }
+
+  private void serve(HttpServerRequest request, CanonicalUrl url) {
+    HttpMethod method = request.method();
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
+      Errors.send(request, 405, method + " is not cached or forwarded; this node serves GET and HEAD");
+      return;
+    }
+    RequestCacheControl cacheControl = RequestCacheControl.parse(
+        request.getHeader(HttpHeaders.CACHE_CONTROL), request.getHeader("Pragma"));
+    cache.open(url, cacheControl, method == HttpMethod.HEAD, request.getHeader(HttpHeaders.USER_AGENT))
+        .onSuccess(source -> responder.respond(request, source))
+        .onFailure(cause -> responder.respondFailure(request, cause));
+  }
+
+  private static boolean isAbsolute(String uri) {
+    return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
+  }
+}

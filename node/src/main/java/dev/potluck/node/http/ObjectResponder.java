@@ -1,0 +1,158 @@
+package dev.potluck.node.http;
+
+import dev.potluck.node.cache.Source;
+import dev.potluck.node.store.ObjectMeta;
+import dev.potluck.node.transfer.ResponseHead;
+import dev.potluck.node.transfer.Transfer;
+import dev.potluck.node.transfer.TransferReader;
+import dev.potluck.node.upstream.UpstreamFailure;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a {@link Source} to a client: status, headers, conditional (304) and Range (206/416) handling,
+ * then the body — zero-copy from a stored file, or following a growing one.
+ */
+final class ObjectResponder {
+
+  private static final Logger log = LoggerFactory.getLogger(ObjectResponder.class);
+  static final String CACHE_HEADER = "X-Potluck-Cache";
+
+  /** A client's unsent bytes above which it is paused (memory per client stays bounded). */
+  private static final int CLIENT_WRITE_QUEUE = 256 * 1024;
+
+  private final Vertx vertx;
+  private final long stallTimeoutMillis;
+
+  ObjectResponder(Vertx vertx, long stallTimeoutMillis) {
+    this.vertx = vertx;
+    this.stallTimeoutMillis = stallTimeoutMillis;
+  }
+
+  void respond(HttpServerRequest request, Source source) {
+    HttpServerResponse response = request.response();
+    response.putHeader(CACHE_HEADER, source.disposition().header());
+    if (source instanceof Source.Stored stored) {
+      respondStored(request, stored);
+    } else if (source instanceof Source.Live live) {
+      respondLive(request, live.transfer());
+    } else if (source instanceof Source.Passthrough pass) {
+      response.setStatusCode(pass.status());
+      response.headers().addAll(pass.headers());
+      if (request.method() == HttpMethod.HEAD) {
+        response.end();
+      } else {
+        response.end(pass.body());
+      }
+    }
+  }
+
+  void respondFailure(HttpServerRequest request, Throwable cause) {
+    if (cause instanceof UpstreamFailure failure) {
+      Errors.send(request, failure.status(), failure.getMessage());
+    } else {
+      log.warn("{} {}: {}", request.method(), request.uri(), cause.toString(), cause);
+      Errors.send(request, 500, "internal error: " + cause.getMessage());
+    }
+  }
+
+  private void respondStored(HttpServerRequest request, Source.Stored stored) {
+    ObjectMeta meta = stored.object().meta();
+    HttpServerResponse response = request.response();
+    if (writeValidators(request, meta.contentType(), meta.etag(), meta.lastModified())) {
+      return;
+    }
+    ByteRange.Outcome range = ByteRange.resolve(request.getHeader("Range"), meta.size());
+    long offset = 0;
+    long length = meta.size();
+    if (range instanceof ByteRange.Unsatisfiable) {
+      unsatisfiable(response, meta.size());
+      return;
+    } else if (range instanceof ByteRange.Part part) {
+      response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, part.range().contentRange(meta.size()));
+      offset = part.range().start();
+      length = part.range().length();
+    } else {
+      response.setStatusCode(200);
+    }
+    if (request.method() == HttpMethod.HEAD) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length)).end();
+      return;
+    }
+    response.sendFile(stored.object().data().toString(), offset, length).onFailure(e -> {
+      // The file can vanish between look-up and send when eviction races a hit.
+      log.warn("sending {} failed: {}", meta.url(), e.toString());
+      if (!response.headWritten()) {
+        Errors.send(request, 503, "the cached copy was evicted while being sent; try again");
+      } else {
+        response.reset();
+      }
+    });
+  }
+
+  private void respondLive(HttpServerRequest request, Transfer transfer) {
+    ResponseHead head = transfer.head();
+    HttpServerResponse response = request.response();
+    if (writeValidators(request, head.contentType(), head.etag(), head.lastModified())) {
+      return;
+    }
+    long start = 0;
+    long end = -1;
+    if (head.length() >= 0) {
+      ByteRange.Outcome range = ByteRange.resolve(request.getHeader("Range"), head.length());
+      end = head.length();
+      if (range instanceof ByteRange.Unsatisfiable) {
+        unsatisfiable(response, head.length());
+        return;
+      } else if (range instanceof ByteRange.Part part) {
+        response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, part.range().contentRange(head.length()));
+        start = part.range().start();
+        end = part.range().end();
+      } else {
+        response.setStatusCode(200);
+      }
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(end - start));
+    } else {
+      // Length unknown until upstream ends: Range is ignored (allowed) and the body goes chunked.
+      response.setStatusCode(200).setChunked(true);
+    }
+    if (request.method() == HttpMethod.HEAD) {
+      response.end();
+      return;
+    }
+    response.setWriteQueueMaxSize(CLIENT_WRITE_QUEUE);
+    new TransferReader(vertx, transfer, response, start, end, stallTimeoutMillis).start();
+  }
+
+  /** Sets the entity headers; answers 304 and returns true when the client's copy is current. */
+  private static boolean writeValidators(HttpServerRequest request, String contentType, String etag, String lastModified) {
+    MultiMap headers = request.response().headers();
+    headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
+    if (contentType != null) {
+      headers.set(HttpHeaders.CONTENT_TYPE, contentType);
+    }
+    if (etag != null) {
+      headers.set(HttpHeaders.ETAG, etag);
+    }
+    if (lastModified != null) {
+      headers.set(HttpHeaders.LAST_MODIFIED, lastModified);
+    }
+    if (Conditional.notModified(request.getHeader(HttpHeaders.IF_NONE_MATCH),
+        request.getHeader(HttpHeaders.IF_MODIFIED_SINCE), etag, lastModified)) {
+      headers.remove(HttpHeaders.CONTENT_TYPE);
+      request.response().setStatusCode(304).end();
+      return true;
+    }
+    return false;
+  }
+
+  private static void unsatisfiable(HttpServerResponse response, long length) {
+    response.setStatusCode(416).putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + length).end();
+  }
+}

@@ -1,0 +1,344 @@
+package dev.potluck.node.store;
+
+import dev.potluck.protocol.ObjectKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The content store: complete objects on disk under a quota, least recently used evicted first.
+ *
+ * <p>Layout: {@code objects/ab/abcd…} holds an object's bytes and {@code objects/ab/abcd….json} its
+ * {@link ObjectMeta}; {@code partial/} holds bodies being written. A commit fsyncs the body, moves it
+ * into place, then moves the sidecar into place: the sidecar's rename is the commit point. On open,
+ * {@code partial/} is emptied and every body without a matching sidecar (or whose length disagrees
+ * with it) is deleted, so a crash at any moment leaves either the old state or the new, never a
+ * truncated file that looks complete.
+ *
+ * <p>Thread-safety: the in-memory index is guarded by this object's monitor; disk I/O happens outside
+ * it. Methods that touch the disk block and must not run on an event loop.
+ */
+public final class FileStore {
+
+  private static final Logger log = LoggerFactory.getLogger(FileStore.class);
+  private static final String META_SUFFIX = ".json";
+  private static final String TEMP_SUFFIX = ".tmp";
+
+  private final Path objectsDir;
+  private final Path partialDir;
+  private final long quota;
+  private final AtomicLong partialCounter = new AtomicLong();
+
+  /** Access-ordered: iteration starts at the least recently used object. Guarded by {@code this}. */
+  private final LinkedHashMap<ObjectKey, StoredObject> index = new LinkedHashMap<>(256, 0.75f, true);
+  private long usedBytes;
+  private long reservedBytes;
+  private long evictions;
+
+  private FileStore(Path root, long quota) {
+    this.objectsDir = root.resolve("objects");
+    this.partialDir = root.resolve("partial");
+    this.quota = quota;
+  }
+
+  /** Opens (creating if needed) the store at {@code root}, recovering from whatever a crash left. */
+  public static FileStore open(Path root, long quotaBytes) throws IOException {
+    FileStore store = new FileStore(root, quotaBytes);
+    Files.createDirectories(store.objectsDir);
+    Files.createDirectories(store.partialDir);
+    store.recover();
+    return store;
+  }
+
+  /** The object, if complete and stored; counts as a use for eviction. */
+  public synchronized Optional<StoredObject> get(ObjectKey key) {
+    return Optional.ofNullable(index.get(key));
+  }
+
+  public synchronized StoreStats stats() {
+    return new StoreStats(index.size(), usedBytes, reservedBytes, quota, evictions);
+  }
+
+  /** Every stored object, least recently used first. */
+  public synchronized List<StoredObject> list() {
+    return new ArrayList<>(index.values());
+  }
+
+  public long quota() {
+    return quota;
+  }
+
+  /**
+   * Creates an empty partial file for {@code key}, first evicting enough to make room for
+   * {@code expectedBytes} (0 when unknown).
+   */
+  public PartialFile createPartial(ObjectKey key, long expectedBytes) throws IOException {
+    long reserve = expectedBytes > 0 && expectedBytes <= quota ? expectedBytes : 0;
+    List<StoredObject> victims;
+    synchronized (this) {
+      reservedBytes += reserve;
+      victims = chooseVictims(null);
+    }
+    delete(victims);
+    Path path = partialDir.resolve(key.id() + "." + ProcessHandle.current().pid() + "-" + partialCounter.incrementAndGet());
+    try {
+      Files.createFile(path);
+    } catch (IOException e) {
+      release(reserve);
+      throw e;
+    }
+    return new PartialFile(key, path, reserve);
+  }
+
+  /**
+   * Makes {@code partial} a complete object described by {@code meta}, replacing any older copy.
+   *
+   * @return the stored object, or empty when it is larger than the whole quota (the partial is discarded)
+   * @throws IOException when the body's length disagrees with {@code meta} or the disk fails; the
+   *     partial is then discarded and the store is as before
+   */
+  public Optional<StoredObject> commit(PartialFile partial, ObjectMeta meta) throws IOException {
+    try {
+      long actual = Files.size(partial.path());
+      if (actual != meta.size()) {
+        throw new IOException("refusing to commit " + meta.url() + ": " + actual + " bytes on disk, " + meta.size() + " expected");
+      }
+      if (meta.size() > quota) {
+        log.info("not keeping {}: {} bytes exceed the cache quota of {}", meta.url(), meta.size(), quota);
+        discard(partial);
+        return Optional.empty();
+      }
+      try (FileChannel channel = FileChannel.open(partial.path(), StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+      ObjectKey key = partial.key();
+      Path data = dataPath(key);
+      Path sidecar = metaPath(key);
+      Files.createDirectories(data.getParent());
+      Path sidecarTemp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
+      writeDurably(sidecarTemp, meta.toJson());
+
+      StoredObject previous;
+      synchronized (this) {
+        previous = index.remove(key);
+        if (previous != null) {
+          usedBytes -= previous.size();
+        }
+      }
+      if (previous != null) {
+        // The old pair goes first, so that no crash can pair the old sidecar with the new body.
+        Files.deleteIfExists(sidecar);
+      }
+      move(partial.path(), data);
+      move(sidecarTemp, sidecar);
+
+      StoredObject stored = new StoredObject(key, data, meta);
+      List<StoredObject> victims;
+      synchronized (this) {
+        index.put(key, stored);
+        usedBytes += meta.size();
+        reservedBytes -= partial.reservedBytes();
+        victims = chooseVictims(key);
+      }
+      delete(victims);
+      return Optional.of(stored);
+    } catch (IOException | RuntimeException e) {
+      discard(partial);
+      throw e;
+    }
+  }
+
+  /** Deletes a partial file that will not be committed and releases its reservation. */
+  public void discard(PartialFile partial) {
+    try {
+      Files.deleteIfExists(partial.path());
+    } catch (IOException e) {
+      log.warn("cannot delete partial file {}: {}", partial.path(), e.toString());
+    }
+    release(partial.reservedBytes());
+  }
+
+  /** Records that upstream confirmed the stored copy of {@code key} (a 304), rewriting its sidecar. */
+  public Optional<StoredObject> markValidated(ObjectKey key, long nowMillis, String etag, String lastModified)
+      throws IOException {
+    StoredObject current;
+    synchronized (this) {
+      current = index.get(key);
+    }
+    if (current == null) {
+      return Optional.empty();
+    }
+    ObjectMeta meta = current.meta().withValidation(nowMillis, etag, lastModified);
+    Path sidecar = metaPath(key);
+    Path temp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
+    writeDurably(temp, meta.toJson());
+    move(temp, sidecar);
+    StoredObject updated = new StoredObject(key, current.data(), meta);
+    synchronized (this) {
+      if (index.get(key) == current) {
+        index.put(key, updated);
+      }
+    }
+    return Optional.of(updated);
+  }
+
+  Path dataPath(ObjectKey key) {
+    return objectsDir.resolve(key.id().substring(0, 2)).resolve(key.id());
+  }
+
+  private Path metaPath(ObjectKey key) {
+    return objectsDir.resolve(key.id().substring(0, 2)).resolve(key.id() + META_SUFFIX);
+  }
+
+  private synchronized void release(long reserve) {
+    reservedBytes -= reserve;
+  }
+
+  /** Removes least recently used objects from the index until the quota holds; the caller deletes them. */
+  private List<StoredObject> chooseVictims(ObjectKey keep) {
+    List<StoredObject> victims = new ArrayList<>();
+    Iterator<Map.Entry<ObjectKey, StoredObject>> it = index.entrySet().iterator();
+    while (usedBytes + reservedBytes > quota && it.hasNext()) {
+      Map.Entry<ObjectKey, StoredObject> e = it.next();
+      if (e.getKey().equals(keep)) {
+        continue;
+      }
+      it.remove();
+      usedBytes -= e.getValue().size();
+      evictions++;
+      victims.add(e.getValue());
+    }
+    return victims;
+  }
+
+  private void delete(List<StoredObject> victims) {
+    for (StoredObject victim : victims) {
+      try {
+        // Sidecar first: a body without one is cleaned up at the next start, never served.
+        Files.deleteIfExists(metaPath(victim.key()));
+        Files.deleteIfExists(victim.data());
+        log.debug("evicted {} ({} bytes)", victim.meta().url(), victim.size());
+      } catch (IOException e) {
+        log.warn("cannot delete evicted object {}: {}", victim.data(), e.toString());
+      }
+    }
+  }
+
+  private void recover() throws IOException {
+    int discardedPartials = 0;
+    try (DirectoryStream<Path> partials = Files.newDirectoryStream(partialDir)) {
+      for (Path p : partials) {
+        Files.deleteIfExists(p);
+        discardedPartials++;
+      }
+    }
+    record Found(StoredObject object, long mtime) {}
+    List<Found> found = new ArrayList<>();
+    int discarded = 0;
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(objectsDir)) {
+      for (Path shard : shards) {
+        if (!Files.isDirectory(shard)) {
+          continue;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+          for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(META_SUFFIX + TEMP_SUFFIX)) {
+              Files.deleteIfExists(file);
+            } else if (name.endsWith(META_SUFFIX)) {
+              StoredObject object = recoverOne(file, name.substring(0, name.length() - META_SUFFIX.length()));
+              if (object == null) {
+                discarded++;
+              } else {
+                found.add(new Found(object, Files.getLastModifiedTime(object.data()).toMillis()));
+              }
+            }
+          }
+        }
+        // Bodies whose sidecar never arrived (a crash mid-commit) or was invalid.
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+          for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (!name.contains(".") && !Files.exists(file.resolveSibling(name + META_SUFFIX))) {
+              Files.deleteIfExists(file);
+              discarded++;
+            }
+          }
+        }
+      }
+    }
+    found.sort(Comparator.comparingLong(Found::mtime));
+    List<StoredObject> victims;
+    synchronized (this) {
+      for (Found f : found) {
+        index.put(f.object().key(), f.object());
+        usedBytes += f.object().size();
+      }
+      victims = chooseVictims(null);
+    }
+    delete(victims);
+    log.debug("store recovered: {} objects, {} bytes; discarded {} partial and {} incomplete files",
+        found.size() - victims.size(), usedBytes, discardedPartials, discarded);
+  }
+
+  private StoredObject recoverOne(Path sidecar, String id) throws IOException {
+    ObjectKey key;
+    try {
+      key = new ObjectKey(id);
+    } catch (IllegalArgumentException e) {
+      log.warn("removing unrecognised file {}", sidecar);
+      Files.deleteIfExists(sidecar);
+      return null;
+    }
+    Path data = dataPath(key);
+    try {
+      ObjectMeta meta = ObjectMeta.fromJson(Files.readString(sidecar, StandardCharsets.UTF_8));
+      long actual = Files.size(data);
+      if (actual != meta.size()) {
+        throw new IllegalArgumentException("body has " + actual + " bytes, sidecar says " + meta.size());
+      }
+      return new StoredObject(key, data, meta);
+    } catch (NoSuchFileException e) {
+      log.warn("removing {}: its body is missing", sidecar);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      log.warn("removing {}: {}", sidecar, e.getMessage());
+    }
+    Files.deleteIfExists(sidecar);
+    Files.deleteIfExists(data);
+    return null;
+  }
+
+  private static void writeDurably(Path file, String text) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+      channel.force(true);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the cache folder's file system cannot rename atomically: " + e.getMessage(), e);
+    }
+  }
+}

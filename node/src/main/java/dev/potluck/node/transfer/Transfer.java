@@ -1,0 +1,239 @@
+package dev.potluck.node.transfer;
+
+import dev.potluck.node.store.PartialFile;
+import dev.potluck.protocol.Sha256;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One body being received into a partial file while any number of readers follow it.
+ *
+ * <p>The writer {@link #append appends} chunks; they are written to the file one at a time, in order,
+ * so {@link #readable()} is always a prefix that is really on disk. Readers read {@code [position,
+ * readable)} at their own pace and {@link #awaitProgress park} when they catch up; a slow reader never
+ * holds back the writer or another reader. Memory is bounded by {@link #HIGH_WATER}: above it the
+ * writer is told to pause its source.
+ *
+ * <p>Confined to one Vert.x context: every method must be called on it.
+ */
+public final class Transfer {
+
+  /** Bytes queued for the disk above which the source should pause. */
+  public static final int HIGH_WATER = 1 << 20;
+  private static final int LOW_WATER = HIGH_WATER / 4;
+  private static final int MAX_WRITE = 1 << 20;
+
+  public enum State { STREAMING, COMPLETE, FAILED }
+
+  private final PartialFile partial;
+  private final AsyncFile file;
+  private final ResponseHead head;
+  private final MessageDigest digest = Sha256.newDigest();
+  private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+  private final Promise<Sha256> done = Promise.promise();
+  private List<Runnable> parked = new ArrayList<>();
+  private Runnable onDrained = () -> {};
+
+  private State state = State.STREAMING;
+  private Throwable failure;
+  private Sha256 sha256;
+  private long received;
+  private long readable;
+  private long queuedBytes;
+  private boolean writing;
+  private boolean sourcePaused;
+  private boolean ending;
+  private int readers;
+  private boolean closed;
+
+  public Transfer(PartialFile partial, AsyncFile file, ResponseHead head) {
+    this.partial = partial;
+    this.file = file;
+    this.head = head;
+  }
+
+  public PartialFile partial() {
+    return partial;
+  }
+
+  public ResponseHead head() {
+    return head;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Bytes on disk, readable by readers: always a prefix of the body. */
+  public long readable() {
+    return readable;
+  }
+
+  public long received() {
+    return received;
+  }
+
+  /** Completes with the body's digest once every byte is on disk, or fails with the transfer. */
+  public Future<Sha256> completion() {
+    return done.future();
+  }
+
+  /** Called when the write queue falls low again after {@link #append} returned false. */
+  public void onDrained(Runnable action) {
+    this.onDrained = action;
+  }
+
+  /**
+   * Queues {@code chunk} for the disk.
+   *
+   * @return false when the writer should pause its source until {@link #onDrained} fires
+   */
+  public boolean append(Buffer chunk) {
+    if (state != State.STREAMING || ending) {
+      return false;
+    }
+    received += chunk.length();
+    if (head.length() >= 0 && received > head.length()) {
+      fail(new IOException("upstream sent more than the " + head.length() + " bytes it announced"));
+      return false;
+    }
+    digest.update(chunk.getBytes());
+    queue.add(chunk);
+    queuedBytes += chunk.length();
+    writeNext();
+    if (queuedBytes >= HIGH_WATER) {
+      sourcePaused = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** The source has ended: completes once the queue is written, or fails if bytes are missing. */
+  public void end() {
+    if (state != State.STREAMING || ending) {
+      return;
+    }
+    ending = true;
+    if (head.length() >= 0 && received != head.length()) {
+      fail(new IOException("upstream closed after " + received + " of " + head.length() + " bytes"));
+      return;
+    }
+    writeNext();
+  }
+
+  /** Ends the transfer in failure: readers stop, the partial file is not committed. */
+  public void fail(Throwable cause) {
+    if (state != State.STREAMING) {
+      return;
+    }
+    state = State.FAILED;
+    failure = cause;
+    queue.clear();
+    queuedBytes = 0;
+    done.tryFail(cause);
+    wakeReaders();
+    closeIfIdle();
+  }
+
+  /** Registers a reader; the file stays open until every reader has {@link #release released} it. */
+  public void retain() {
+    readers++;
+  }
+
+  public void release() {
+    readers--;
+    closeIfIdle();
+  }
+
+  /** Reads up to {@code length} readable bytes at {@code position}. */
+  public Future<Buffer> read(long position, int length) {
+    int n = (int) Math.min(length, readable - position);
+    return file.read(Buffer.buffer(n), 0, position, n);
+  }
+
+  /** Runs {@code action} once, when more bytes are readable or the transfer ends. */
+  public void awaitProgress(Runnable action) {
+    if (state != State.STREAMING) {
+      action.run();
+    } else {
+      parked.add(action);
+    }
+  }
+
+  private void writeNext() {
+    if (writing || state != State.STREAMING) {
+      return;
+    }
+    if (queue.isEmpty()) {
+      if (ending) {
+        complete();
+      }
+      return;
+    }
+    Buffer batch = queue.poll();
+    if (!queue.isEmpty()) {
+      // Coalesce small network chunks into one write: fewer trips to the file system's thread pool.
+      Buffer joined = Buffer.buffer(Math.min(MAX_WRITE, (int) queuedBytes)).appendBuffer(batch);
+      while (!queue.isEmpty() && joined.length() + queue.peek().length() <= MAX_WRITE) {
+        joined.appendBuffer(queue.poll());
+      }
+      batch = joined;
+    }
+    int length = batch.length();
+    writing = true;
+    file.write(batch, readable).onComplete(ar -> {
+      writing = false;
+      if (state != State.STREAMING) {
+        closeIfIdle();
+        return;
+      }
+      if (ar.failed()) {
+        fail(new IOException("cannot write to the cache (" + partial.path().getParent() + "): " + ar.cause().getMessage(), ar.cause()));
+        return;
+      }
+      readable += length;
+      queuedBytes -= length;
+      wakeReaders();
+      if (sourcePaused && queuedBytes < LOW_WATER) {
+        sourcePaused = false;
+        onDrained.run();
+      }
+      writeNext();
+    });
+  }
+
+  private void complete() {
+    state = State.COMPLETE;
+    sha256 = Sha256.of(digest);
+    done.tryComplete(sha256);
+    wakeReaders();
+    closeIfIdle();
+  }
+
+  private void wakeReaders() {
+    if (parked.isEmpty()) {
+      return;
+    }
+    List<Runnable> woken = parked;
+    parked = new ArrayList<>();
+    woken.forEach(Runnable::run);
+  }
+
+  private void closeIfIdle() {
+    if (!closed && state != State.STREAMING && readers == 0 && !writing) {
+      closed = true;
+      file.close();
+    }
+  }
+}

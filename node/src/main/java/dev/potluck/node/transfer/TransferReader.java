@@ -1,0 +1,120 @@
+package dev.potluck.node.transfer;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams {@code [start, end)} of a {@link Transfer} to one client response, at the client's pace.
+ * The response's status and headers must already be set. If the transfer fails, or the client stops
+ * reading for longer than the stall timeout, the connection is closed: a client never receives a
+ * short body that looks complete.
+ */
+public final class TransferReader {
+
+  private static final Logger log = LoggerFactory.getLogger(TransferReader.class);
+  private static final int CHUNK = 64 * 1024;
+
+  private final Vertx vertx;
+  private final Transfer transfer;
+  private final HttpServerResponse response;
+  private final long end;
+  private final long stallTimeoutMillis;
+  private long position;
+  private long stallTimer = -1;
+  private boolean finished;
+
+  /**
+   * @param end exclusive end, or -1 for the whole body whatever its length
+   */
+  public TransferReader(Vertx vertx, Transfer transfer, HttpServerResponse response, long start, long end,
+      long stallTimeoutMillis) {
+    this.vertx = vertx;
+    this.transfer = transfer;
+    this.response = response;
+    this.position = start;
+    this.end = end;
+    this.stallTimeoutMillis = stallTimeoutMillis;
+  }
+
+  public void start() {
+    transfer.retain();
+    response.closeHandler(v -> finish(false));
+    response.exceptionHandler(e -> finish(false));
+    pump();
+  }
+
+  private void pump() {
+    if (finished) {
+      return;
+    }
+    if (end >= 0 && position >= end) {
+      finish(true);
+      return;
+    }
+    long available = transfer.readable() - position;
+    if (available > 0) {
+      if (response.writeQueueFull()) {
+        armStallTimer();
+        response.drainHandler(v -> {
+          cancelStallTimer();
+          pump();
+        });
+        return;
+      }
+      int want = (int) Math.min(CHUNK, end >= 0 ? Math.min(available, end - position) : available);
+      transfer.read(position, want).onComplete(ar -> {
+        if (finished) {
+          return;
+        }
+        if (ar.failed()) {
+          log.warn("reading the growing file failed: {}", ar.cause().toString());
+          finish(false);
+          return;
+        }
+        position += ar.result().length();
+        response.write(ar.result());
+        pump();
+      });
+      return;
+    }
+    switch (transfer.state()) {
+      case COMPLETE -> finish(end < 0 || position >= end);
+      case FAILED -> finish(false);
+      case STREAMING -> transfer.awaitProgress(this::pump);
+    }
+  }
+
+  private void finish(boolean complete) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    cancelStallTimer();
+    transfer.release();
+    if (complete) {
+      response.end();
+    } else if (!response.closed()) {
+      // Closing mid-body is how HTTP/1.1 says "this response is incomplete".
+      response.reset();
+    }
+  }
+
+  private void armStallTimer() {
+    if (stallTimer == -1) {
+      stallTimer = vertx.setTimer(stallTimeoutMillis, id -> {
+        stallTimer = -1;
+        log.info("closing a client that read nothing for {} ms", stallTimeoutMillis);
+        finish(false);
+      });
+    }
+  }
+
+  private void cancelStallTimer() {
+    if (stallTimer != -1) {
+      vertx.cancelTimer(stallTimer);
+      stallTimer = -1;
+    }
+  }
+}

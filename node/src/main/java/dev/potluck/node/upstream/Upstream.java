@@ -1,0 +1,72 @@
+package dev.potluck.node.upstream;
+
+import dev.potluck.protocol.CanonicalUrl;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+
+/**
+ * The internet side: plain HTTP(S) requests to origin servers. Redirects are followed; bodies are never
+ * decompressed (the bytes stored must be the bytes upstream serves); no {@code Accept-Encoding} is
+ * sent, so every client gets the same representation.
+ */
+public final class Upstream {
+
+  /** Connections per origin: apt pipelines up to 10 requests, and parallel fetches keep the WAN busy. */
+  public static final int DEFAULT_CONNECTIONS_PER_HOST = 8;
+
+  private static final String USER_AGENT = "Potluck/" + Upstream.class.getPackage().getImplementationVersion();
+
+  private final HttpClientAgent client;
+  private final long timeoutMillis;
+
+  public Upstream(Vertx vertx, Duration timeout) {
+    this.timeoutMillis = timeout.toMillis();
+    HttpClientOptions options = new HttpClientOptions()
+        .setDecompressionSupported(false)
+        .setKeepAlive(true)
+        .setMaxRedirects(8)
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+        .setTrustAll(false)
+        .setVerifyHost(true);
+    this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(DEFAULT_CONNECTIONS_PER_HOST));
+  }
+
+  /**
+   * Sends {@code method} for {@code url}, conditionally when {@code validators} are given. The response
+   * comes back paused, so the caller can attach handlers after any asynchronous set-up.
+   */
+  public Future<HttpClientResponse> send(HttpMethod method, CanonicalUrl url, Validators validators, String userAgent) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(method)
+        .setAbsoluteURI(url.toString())
+        .setFollowRedirects(true)
+        .setConnectTimeout(timeoutMillis)
+        .setIdleTimeout(timeoutMillis)
+        .putHeader(HttpHeaders.USER_AGENT, userAgent == null ? USER_AGENT : USER_AGENT + " " + userAgent);
+    if (validators.etag() != null) {
+      options.putHeader(HttpHeaders.IF_NONE_MATCH, validators.etag());
+    }
+    if (validators.lastModified() != null) {
+      options.putHeader(HttpHeaders.IF_MODIFIED_SINCE, validators.lastModified());
+    }
+    return client.request(options)
+        .compose(request -> request.send())
+        .map(response -> {
+          response.pause();
+          return response;
+        })
+        .recover(cause -> Future.failedFuture(UpstreamFailure.of(url, cause)));
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+}

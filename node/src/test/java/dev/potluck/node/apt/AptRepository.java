@@ -1,0 +1,252 @@
+package dev.potluck.node.apt;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntUnaryOperator;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * A real, signed Debian repository on disk, built with the tools a distribution uses (dpkg-deb,
+ * apt-ftparchive, gpg), so apt treats it exactly as it treats a mirror.
+ *
+ * <p>Layout under {@link #root()}: {@code pool/main/<name>_1.0_all.deb}, {@code
+ * dists/stable/main/binary-all/Packages{,.gz}}, {@code dists/stable/{Release,InRelease,
+ * Release.gpg}} and {@code keyring.gpg}, the public key for {@code signed-by=}. The Release file
+ * lists architectures "all amd64", which is what makes apt on amd64 fetch {@code binary-all}.
+ */
+public final class AptRepository {
+
+  public static final String SUITE = "stable";
+  public static final String COMPONENT = "main";
+  public static final String VERSION = "1.0";
+
+  // Pins the timestamps inside each .deb, so the same seed gives byte-identical packages.
+  private static final String SOURCE_DATE_EPOCH = "1700000000";
+
+  /** One .deb in the pool. {@code poolPath} is relative to the root, as in the Packages index. */
+  public record Package(String name, String version, String poolPath, long size, String sha256) {
+
+    /** The name apt-get gives the file it downloads, e.g. {@code potluck-test-0_1.0_all.deb}. */
+    public String fileName() {
+      return poolPath.substring(poolPath.lastIndexOf('/') + 1);
+    }
+
+    /** The path a client requests, e.g. {@code /pool/main/potluck-test-0_1.0_all.deb}. */
+    public String urlPath() {
+      return "/" + poolPath;
+    }
+  }
+
+  private final Path root;
+  private final List<Package> packages;
+
+  private AptRepository(Path root, List<Package> packages) {
+    this.root = root;
+    this.packages = List.copyOf(packages);
+  }
+
+  /**
+   * Builds a repository in {@code dir} with packages {@code potluck-test-0 ..
+   * potluck-test-<packageCount-1>}; package {@code i} carries {@code payloadSize.applyAsInt(i)}
+   * bytes of random data (incompressible, like most real payloads), derived from {@code seed}.
+   */
+  public static AptRepository create(
+      Path dir, int packageCount, IntUnaryOperator payloadSize, long seed) throws IOException {
+    if (packageCount < 1) {
+      throw new IllegalArgumentException("a repository needs at least one package");
+    }
+    Path root = Files.createDirectories(dir).toAbsolutePath().normalize();
+    if (root.toString().chars().anyMatch(Character::isWhitespace)) {
+      // The keyring path goes into a sources line, which apt splits on whitespace.
+      throw new IllegalArgumentException("repository path must not contain whitespace: " + root);
+    }
+    // A short scratch path, not one under dir: gpg-agent's socket path is limited to 108 bytes.
+    Path scratch = Files.createTempDirectory("potluck-apt");
+    try {
+      List<Package> packages = new ArrayList<>();
+      try (SigningKey key = SigningKey.generate(scratch.resolve("gnupg"))) {
+        key.exportPublicKey(root.resolve("keyring.gpg"));
+        Path pool = Files.createDirectories(root.resolve("pool").resolve(COMPONENT));
+        for (int i = 0; i < packageCount; i++) {
+          String name = "potluck-test-" + i;
+          // One generator per package, so a package's bytes don't depend on the others.
+          Random random = new Random(seed * 1_000_003L + i);
+          int size = payloadSize.applyAsInt(i);
+          packages.add(buildPackage(root, pool, scratch.resolve(name), name, size, random));
+        }
+        writeIndexes(root, key);
+      }
+      return new AptRepository(root, packages);
+    } finally {
+      deleteRecursively(scratch);
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The public signing key as a binary keyring, for {@code deb [signed-by=...]}. */
+  public Path keyring() {
+    return root.resolve("keyring.gpg");
+  }
+
+  public List<Package> packages() {
+    return packages;
+  }
+
+  public List<String> packageNames() {
+    return packages.stream().map(Package::name).toList();
+  }
+
+  public String suite() {
+    return SUITE;
+  }
+
+  /** The sources.list entry for this repository served at {@code baseUrl}. */
+  public String sourcesLine(String baseUrl) {
+    return "deb [signed-by=" + keyring() + "] " + baseUrl + " " + SUITE + " " + COMPONENT;
+  }
+
+  private static Package buildPackage(
+      Path root, Path pool, Path tree, String name, int payloadBytes, Random random)
+      throws IOException {
+    if (payloadBytes < 0) {
+      throw new IllegalArgumentException("negative payload size for " + name);
+    }
+    Path control = directories(tree, "DEBIAN");
+    Path share = directories(tree, "usr/share/" + name);
+    file(
+        control.resolve("control"),
+        String.join(
+            "\n",
+            "Package: " + name,
+            "Version: " + VERSION,
+            "Architecture: all",
+            "Maintainer: " + SigningKey.USER_ID,
+            "Installed-Size: " + (payloadBytes + 1023) / 1024,
+            "Section: misc",
+            "Priority: optional",
+            "Description: Potluck test package with " + payloadBytes + " random bytes",
+            ""));
+    Path payload = share.resolve("payload");
+    try (OutputStream out = Files.newOutputStream(payload)) {
+      byte[] chunk = new byte[64 * 1024];
+      for (int left = payloadBytes; left > 0; left -= chunk.length) {
+        random.nextBytes(chunk);
+        out.write(chunk, 0, Math.min(left, chunk.length));
+      }
+    }
+    Files.setPosixFilePermissions(payload, PosixFilePermissions.fromString("rw-r--r--"));
+
+    String fileName = name + "_" + VERSION + "_all.deb";
+    Path deb = pool.resolve(fileName);
+    // -Znone: random data does not compress, so compressing only costs time.
+    ExternalCommand.of(
+            "dpkg-deb", "-Znone", "--root-owner-group", "--build", tree.toString(),
+            deb.toString())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .check();
+    deleteRecursively(tree);
+    String poolPath = root.relativize(deb).toString();
+    return new Package(name, VERSION, poolPath, Files.size(deb), Sha256.of(deb));
+  }
+
+  private static void writeIndexes(Path root, SigningKey key) throws IOException {
+    Path dist = root.resolve("dists").resolve(SUITE);
+    Path binary = Files.createDirectories(dist.resolve(COMPONENT).resolve("binary-all"));
+    Path packagesIndex = binary.resolve("Packages");
+    // Run from the root so the index's Filename fields are root-relative (pool/main/...).
+    ExternalCommand.of("apt-ftparchive", "packages", "pool/" + COMPONENT)
+        .in(root)
+        .stdoutTo(packagesIndex)
+        .check();
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(
+        binary.resolve("Packages.gz")))) {
+      Files.copy(packagesIndex, out);
+    }
+
+    // Written beside dists/ first: apt-ftparchive scans the folder it describes.
+    Path release = root.resolve("Release.tmp");
+    String prefix = "APT::FTPArchive::Release::";
+    ExternalCommand.of(
+            "apt-ftparchive",
+            "-o", prefix + "Origin=Potluck",
+            "-o", prefix + "Label=Potluck Test",
+            "-o", prefix + "Suite=" + SUITE,
+            "-o", prefix + "Codename=" + SUITE,
+            "-o", prefix + "Components=" + COMPONENT,
+            "-o", prefix + "Architectures=all amd64",
+            "release", root.relativize(dist).toString())
+        .in(root)
+        .stdoutTo(release)
+        .check();
+    Path finalRelease = dist.resolve("Release");
+    Files.move(release, finalRelease);
+    key.clearSign(finalRelease, dist.resolve("InRelease"));
+    key.detachSign(finalRelease, dist.resolve("Release.gpg"));
+  }
+
+  // Explicit modes on every level, as they go into the package: dpkg-deb rejects a DEBIAN
+  // folder that a strict umask left at 0700.
+  private static Path directories(Path base, String relative) throws IOException {
+    Path dir = base;
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (String part : relative.split("/")) {
+      dir = dir.resolve(part);
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    return dir;
+  }
+
+  private static void file(Path file, String content) throws IOException {
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  // Tolerates files vanishing underneath: a stopping gpg-agent removes its own sockets.
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            Files.deleteIfExists(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+}
