@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +30,9 @@ import picocli.CommandLine.Spec;
     footer = {"", "Every option can also be set in the --config file as 'name = value' (without the dashes).",
         "Sizes take K, M, G, T (binary); durations take ms, s, m, h, d."})
 final class NodeCommand implements Callable<Integer> {
+
+  /** How long SIGTERM lets responses under way finish. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
   @Spec CommandSpec spec;
 
@@ -81,9 +83,9 @@ final class NodeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping");
       try {
-        node.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        log.warn("did not stop cleanly: {}", e.toString());
+        node.stop(SHUTDOWN_GRACE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
       log.info("stopped");
       Logging.flush();

@@ -21,7 +21,10 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running node: the only place that constructs and connects the parts. Everything that holds
@@ -131,9 +134,23 @@ public final class PotluckNode {
         counters.upstreamFailures());
   }
 
-  /** Stops listening and releases everything; fetches under way are abandoned and their partial files dropped at the next start. */
-  public Future<Void> stop() {
-    Future<Void> closing = server == null ? Future.succeededFuture() : server.close();
-    return closing.eventually(() -> upstream.close()).eventually(() -> vertx.close());
+  /**
+   * Stops listening, lets responses under way finish for up to {@code grace}, then releases everything.
+   * Fetches still under way are abandoned; their partial files are dropped at the next start. Blocks:
+   * call it from outside Vert.x (a Vert.x close can only be awaited from a thread it does not own).
+   */
+  public void stop(Duration grace) throws InterruptedException {
+    Future<Void> closing = server == null ? Future.succeededFuture()
+        : server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+    await(closing.eventually(upstream::close), grace.plusSeconds(5));
+    await(vertx.close(), Duration.ofSeconds(10));
+  }
+
+  private static void await(Future<Void> future, Duration limit) throws InterruptedException {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LoggerFactory.getLogger(PotluckNode.class).warn("shutdown step did not finish cleanly: {}", e.toString());
+    }
   }
 }

@@ -9,14 +9,11 @@ public record Cidr(byte[] network, int prefixLength) {
   public static Cidr parse(String text) {
     int slash = text.indexOf('/');
     String addressPart = slash < 0 ? text : text.substring(0, slash);
-    if (!addressPart.matches("[0-9a-fA-F:.]+")) {
-      throw new IllegalArgumentException("not an address block: '" + text + "' (example: 192.168.1.0/24)");
-    }
     byte[] address;
     try {
-      address = InetAddress.getByName(addressPart).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("not an address block: '" + text + "'");
+      address = IpLiteral.parse(addressPart).getAddress();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an address block: '" + text + "' (example: 192.168.1.0/24)");
     }
     int bits = address.length * 8;
     int prefix = bits;

@@ -1,8 +1,8 @@
 package dev.potluck.node.http;
 
 import dev.potluck.node.config.Cidr;
+import dev.potluck.node.config.IpLiteral;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /** Who may use the client listener: loopback always, other addresses only inside a configured block. */
@@ -15,14 +15,10 @@ public final class AccessPolicy {
   }
 
   public boolean allows(String hostAddress) {
-    if (hostAddress == null || !hostAddress.matches("[0-9a-fA-F:.%]+")) {
-      return false;
-    }
     InetAddress address;
     try {
-      // A literal address never triggers a DNS look-up.
-      address = InetAddress.getByName(hostAddress);
-    } catch (UnknownHostException e) {
+      address = IpLiteral.parse(hostAddress);
+    } catch (IllegalArgumentException e) {
       return false;
     }
     if (address.isLoopbackAddress()) {

@@ -246,8 +246,12 @@ public final class FileStore {
     int discardedPartials = 0;
     try (DirectoryStream<Path> partials = Files.newDirectoryStream(partialDir)) {
       for (Path p : partials) {
-        Files.deleteIfExists(p);
-        discardedPartials++;
+        if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(p);
+          discardedPartials++;
+        } else {
+          log.warn("ignoring {}: not a file the store wrote", p);
+        }
       }
     }
     record Found(StoredObject object, long mtime) {}
@@ -261,7 +265,9 @@ public final class FileStore {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
           for (Path file : files) {
             String name = file.getFileName().toString();
-            if (name.endsWith(META_SUFFIX + TEMP_SUFFIX)) {
+            if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+              log.warn("ignoring {}: not a file the store wrote", file);
+            } else if (name.endsWith(META_SUFFIX + TEMP_SUFFIX)) {
               Files.deleteIfExists(file);
             } else if (name.endsWith(META_SUFFIX)) {
               StoredObject object = recoverOne(file, name.substring(0, name.length() - META_SUFFIX.length()));
@@ -277,7 +283,8 @@ public final class FileStore {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
           for (Path file : files) {
             String name = file.getFileName().toString();
-            if (!name.contains(".") && !Files.exists(file.resolveSibling(name + META_SUFFIX))) {
+            if (!name.contains(".") && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(file.resolveSibling(name + META_SUFFIX))) {
               Files.deleteIfExists(file);
               discarded++;
             }

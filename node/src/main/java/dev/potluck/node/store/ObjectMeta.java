@@ -65,11 +65,11 @@ public record ObjectMeta(
     } catch (DecodeException e) {
       throw new IllegalArgumentException("sidecar is not JSON: " + e.getMessage());
     }
-    Integer format = json.getInteger("format");
-    if (format == null || format != FORMAT) {
-      throw new IllegalArgumentException("unknown sidecar format " + format);
-    }
     try {
+      Object format = json.getValue("format");
+      if (!(format instanceof Integer f) || f != FORMAT) {
+        throw new IllegalArgumentException("unknown sidecar format " + format);
+      }
       return new ObjectMeta(json.getString("url"), json.getLong("size", -1L), Sha256.parse(json.getString("sha256")),
           json.getString("contentType"), json.getString("etag"), json.getString("lastModified"),
           json.getLong("storedAt", 0L), json.getLong("validatedAt", 0L));

@@ -67,6 +67,6 @@ public final class Upstream {
   }
 
   public Future<Void> close() {
-    return client.close();
+    return client.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 }

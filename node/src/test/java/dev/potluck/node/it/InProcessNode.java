@@ -1,0 +1,47 @@
+package dev.potluck.node.it;
+
+import dev.potluck.node.PotluckNode;
+import dev.potluck.node.config.HostPort;
+import dev.potluck.node.config.Mirror;
+import dev.potluck.node.config.NodeConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A node started inside the test's JVM, on an ephemeral loopback port. */
+final class InProcessNode implements AutoCloseable {
+
+  final PotluckNode node;
+
+  private InProcessNode(PotluckNode node) {
+    this.node = node;
+  }
+
+  static InProcessNode start(NodeConfig config) throws Exception {
+    return new InProcessNode(PotluckNode.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+  }
+
+  static NodeConfig config(Path cacheDir) {
+    return config(cacheDir, 1L << 30, Duration.ofMinutes(5), Duration.ofSeconds(30), List.of());
+  }
+
+  static NodeConfig config(Path cacheDir, long cacheSize, Duration metadataMaxAge, Duration upstreamTimeout,
+      List<Mirror> mirrors) {
+    return new NodeConfig(new HostPort("127.0.0.1", 0), cacheDir, cacheSize, mirrors, List.of(), metadataMaxAge,
+        upstreamTimeout, Duration.ofSeconds(60));
+  }
+
+  int port() {
+    return node.address().port();
+  }
+
+  ProxyClient client() {
+    return new ProxyClient(port());
+  }
+
+  @Override
+  public void close() throws Exception {
+    node.stop(Duration.ofMillis(200));
+  }
+}
