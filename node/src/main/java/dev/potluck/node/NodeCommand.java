@@ -108,7 +108,9 @@ final class NodeCommand implements Callable<Integer> {
       }
     }
     List<String> args = new ArrayList<>(ConfigFile.toArguments(entries));
-    args.addAll(spec.commandLine().getParseResult().originalArgs());
+    // The parse result holds the whole command line; this command's own arguments follow its name.
+    List<String> original = spec.commandLine().getParseResult().originalArgs();
+    args.addAll(original.subList(original.indexOf(spec.name()) + 1, original.size()));
     NodeCommand merged = new NodeCommand();
     CommandLine parser = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
     try {

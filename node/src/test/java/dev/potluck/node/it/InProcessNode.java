@@ -36,6 +36,20 @@ final class InProcessNode implements AutoCloseable {
     return node.address().port();
   }
 
+  /**
+   * Waits until no fetch is under way, i.e. everything fetched is committed to the store. A client can
+   * finish reading before the node has committed what it read.
+   */
+  void awaitIdle() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (node.status().activeFetches() > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the node still has fetches under way after 30 s");
+      }
+      Thread.sleep(10);
+    }
+  }
+
   ProxyClient client() {
     return new ProxyClient(port());
   }

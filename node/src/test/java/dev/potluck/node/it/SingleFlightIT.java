@@ -75,6 +75,7 @@ class SingleFlightIT {
     assertEquals(50 * MB, origin.bodyBytesSent());
     assertEquals(Map.of("miss", 1, "joined", 19), dispositions);
 
+    node.awaitIdle();
     ProxyClient.Fetched later = node.client().get(origin.url("/pool/big_1.0_all.deb"));
     assertEquals("hit", later.cache());
     assertEquals(expected, later.sha256());
