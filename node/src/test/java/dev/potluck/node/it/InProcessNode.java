@@ -56,6 +56,6 @@ final class InProcessNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    node.stop(Duration.ofMillis(200));
+    node.stop(Duration.ofSeconds(5));
   }
 }
