@@ -1,0 +1,252 @@
+package dev.potluck.protocol;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A cluster control message: what nodes tell each other about objects, fetch leases and load.
+ *
+ * <p>The conversation for one object is short. A requester sends {@link Want} to the key's arbiter
+ * (the view member chosen by rendezvous hashing of key and member). The arbiter answers with exactly
+ * one of {@link Grant} (fetch it yourself, you hold the lease), {@link StreamFrom} (it is being
+ * fetched; stream it from a node that is receiving it) or {@link FetchFrom} (it is complete on these
+ * holders). Answers carry the request's {@code requestId} back so the requester can match them. The
+ * lease holder reports {@link Progress} and ends with {@link Done} or {@link Abort}; any node that
+ * holds a complete, verified object says {@link Have}, and {@link Drop} when it evicts it. Every node
+ * gossips its {@link Load} about once a second.
+ *
+ * <p>Every record checks its fields when constructed, so a {@code Message} that exists is one that
+ * can be encoded and that a receiver may act on: sizes and byte counts are never negative, lists of
+ * nodes are non-empty, bounded and free of duplicates, and text is bounded and valid UTF-16 (no
+ * unpaired surrogates, so it always encodes to UTF-8 and back unchanged). A violation is an
+ * {@link IllegalArgumentException} whose message names the type, the field and the bad value.
+ * Request ids are opaque: any {@code long} is allowed.
+ *
+ * <p>The binary form lives in {@code dev.potluck.protocol.codec.MessageCodec}; never Java serialization.
+ */
+public sealed interface Message {
+
+  /**
+   * A requester asks the key's arbiter for an object.
+   *
+   * @param requestId chosen by the requester, echoed in the answer
+   * @param key the object's key, {@code ObjectKey.of(CanonicalUrl.parse(url))}
+   * @param url the canonical URL text: non-empty, at most {@link CanonicalUrl#MAX_LENGTH} characters;
+   *     whoever takes over a dead fetcher's lease fetches from it
+   */
+  record Want(long requestId, ObjectKey key, String url) implements Message {
+    public Want {
+      requireKey(key, "Want.key");
+      requireText(url, 1, CanonicalUrl.MAX_LENGTH, "Want.url");
+    }
+  }
+
+  /**
+   * Arbiter to requester: you hold the fetch lease for {@code key}; fetch it upstream from byte
+   * {@code resumeFrom}.
+   *
+   * @param resumeFrom 0 for a fresh fetch; greater than 0 when taking over a dead fetcher's lease,
+   *     the LAN already having the bytes before it
+   */
+  record Grant(long requestId, ObjectKey key, long resumeFrom) implements Message {
+    public Grant {
+      requireKey(key, "Grant.key");
+      requireNonNegative(resumeFrom, "Grant.resumeFrom");
+    }
+  }
+
+  /**
+   * Arbiter to requester: the object is being fetched; stream it, while it grows, from the first of
+   * {@code sources}, falling back to the next ones in order.
+   *
+   * @param sources 1 to {@link #MAX_SOURCES} distinct nodes, best first
+   */
+  record StreamFrom(long requestId, ObjectKey key, List<NodeId> sources) implements Message {
+
+    /** The most sources one answer names. */
+    public static final int MAX_SOURCES = 16;
+
+    public StreamFrom {
+      requireKey(key, "StreamFrom.key");
+      sources = requireNodes(sources, MAX_SOURCES, "StreamFrom.sources");
+    }
+  }
+
+  /**
+   * Arbiter to requester: the object is complete on {@code holders}, ranked best (least loaded) first;
+   * take it from one of them and verify it against {@code size} and {@code sha256} before committing.
+   *
+   * @param holders 1 to {@link #MAX_HOLDERS} distinct nodes, best first
+   */
+  record FetchFrom(long requestId, ObjectKey key, List<NodeId> holders, long size, Sha256 sha256)
+      implements Message {
+
+    /** The most holders one answer names. */
+    public static final int MAX_HOLDERS = 16;
+
+    public FetchFrom {
+      requireKey(key, "FetchFrom.key");
+      holders = requireNodes(holders, MAX_HOLDERS, "FetchFrom.holders");
+      requireNonNegative(size, "FetchFrom.size");
+      requireDigest(sha256, "FetchFrom.sha256");
+    }
+  }
+
+  /** A node announces that it holds a complete, verified copy of the object. */
+  record Have(ObjectKey key, long size, Sha256 sha256) implements Message {
+    public Have {
+      requireKey(key, "Have.key");
+      requireNonNegative(size, "Have.size");
+      requireDigest(sha256, "Have.sha256");
+    }
+  }
+
+  /** A node no longer holds the object (it was evicted or found corrupt). */
+  record Drop(ObjectKey key) implements Message {
+    public Drop {
+      requireKey(key, "Drop.key");
+    }
+  }
+
+  /**
+   * A fetcher or receiver reports how many contiguous bytes of the object, from the start, it has.
+   * The arbiter uses the largest report to tell a lease taker where to resume.
+   */
+  record Progress(ObjectKey key, long bytes) implements Message {
+    public Progress {
+      requireKey(key, "Progress.key");
+      requireNonNegative(bytes, "Progress.bytes");
+    }
+  }
+
+  /**
+   * A lease holder tells a key's new arbiter (after a view change) that it is fetching the object, so
+   * the new arbiter does not grant a second fetch.
+   *
+   * @param bytes how much of the object the fetcher has so far
+   */
+  record Fetching(ObjectKey key, String url, long bytes) implements Message {
+    public Fetching {
+      requireKey(key, "Fetching.key");
+      requireText(url, 1, CanonicalUrl.MAX_LENGTH, "Fetching.url");
+      requireNonNegative(bytes, "Fetching.bytes");
+    }
+  }
+
+  /** The lease holder finished fetching; receivers verify against {@code size} and {@code sha256}. */
+  record Done(ObjectKey key, long size, Sha256 sha256) implements Message {
+    public Done {
+      requireKey(key, "Done.key");
+      requireNonNegative(size, "Done.size");
+      requireDigest(sha256, "Done.sha256");
+    }
+  }
+
+  /**
+   * The lease holder gave up; the arbiter may grant the lease to a waiter.
+   *
+   * @param reason for people reading logs and the dashboard; may be empty, at most
+   *     {@link #MAX_REASON_LENGTH} characters
+   */
+  record Abort(ObjectKey key, String reason) implements Message {
+
+    /** The longest reason, in characters. */
+    public static final int MAX_REASON_LENGTH = 512;
+
+    public Abort {
+      requireKey(key, "Abort.key");
+      requireText(reason, 0, MAX_REASON_LENGTH, "Abort.reason");
+    }
+  }
+
+  /**
+   * A node's load, gossiped about once a second; the arbiter ranks holders and sources by it.
+   *
+   * @param peerPort the port of the node's peer HTTP listener, 1 to 65535
+   * @param version the node's software version, at most {@link #MAX_VERSION_LENGTH} characters
+   */
+  record Load(int activeUploads, long uploadBytesPerSecond, int activeDownloads, long storedBytes,
+      int peerPort, String version) implements Message {
+
+    /** The longest version text, in characters. */
+    public static final int MAX_VERSION_LENGTH = 64;
+
+    public Load {
+      requireNonNegative(activeUploads, "Load.activeUploads");
+      requireNonNegative(uploadBytesPerSecond, "Load.uploadBytesPerSecond");
+      requireNonNegative(activeDownloads, "Load.activeDownloads");
+      requireNonNegative(storedBytes, "Load.storedBytes");
+      if (peerPort < 1 || peerPort > 65_535) {
+        throw new IllegalArgumentException("Load.peerPort must be 1 to 65535, was " + peerPort);
+      }
+      requireText(version, 0, MAX_VERSION_LENGTH, "Load.version");
+    }
+  }
+
+  private static void requireKey(ObjectKey key, String field) {
+    if (key == null) {
+      throw new IllegalArgumentException(field + " is missing");
+    }
+  }
+
+  private static void requireDigest(Sha256 digest, String field) {
+    if (digest == null) {
+      throw new IllegalArgumentException(field + " is missing");
+    }
+  }
+
+  private static void requireNonNegative(long value, String field) {
+    if (value < 0) {
+      throw new IllegalArgumentException(field + " must be >= 0, was " + value);
+    }
+  }
+
+  private static void requireText(String text, int minLength, int maxLength, String field) {
+    if (text == null) {
+      throw new IllegalArgumentException(field + " is missing");
+    }
+    if (text.length() < minLength) {
+      throw new IllegalArgumentException(field + " is empty");
+    }
+    if (text.length() > maxLength) {
+      throw new IllegalArgumentException(
+          field + " is " + text.length() + " characters long; the limit is " + maxLength);
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            field + " has an unpaired surrogate at index " + i + " and cannot be written as UTF-8");
+      }
+    }
+  }
+
+  /** Validates a snapshot of {@code given}, so a list changed meanwhile by another thread cannot slip through. */
+  private static List<NodeId> requireNodes(List<NodeId> given, int max, String field) {
+    if (given == null) {
+      throw new IllegalArgumentException(field + " is missing");
+    }
+    List<NodeId> nodes = new ArrayList<>(given);
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException(field + " is empty; at least one node is needed");
+    }
+    if (nodes.size() > max) {
+      throw new IllegalArgumentException(field + " names " + nodes.size() + " nodes; the limit is " + max);
+    }
+    Set<NodeId> seen = new HashSet<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      NodeId node = nodes.get(i);
+      if (node == null) {
+        throw new IllegalArgumentException(field + "[" + i + "] is missing");
+      }
+      if (!seen.add(node)) {
+        throw new IllegalArgumentException(field + " names " + node + " twice");
+      }
+    }
+    return List.copyOf(nodes);
+  }
+}

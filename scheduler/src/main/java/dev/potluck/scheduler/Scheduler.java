@@ -1,0 +1,501 @@
+package dev.potluck.scheduler;
+
+import dev.potluck.protocol.Message.Abort;
+import dev.potluck.protocol.Message.Done;
+import dev.potluck.protocol.Message.Drop;
+import dev.potluck.protocol.Message.FetchFrom;
+import dev.potluck.protocol.Message.Fetching;
+import dev.potluck.protocol.Message.Grant;
+import dev.potluck.protocol.Message.Have;
+import dev.potluck.protocol.Message.Load;
+import dev.potluck.protocol.Message;
+import dev.potluck.protocol.NodeId;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Message.Progress;
+import dev.potluck.protocol.Sha256;
+import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Want;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One node's share of the cluster's brain: a state machine with no I/O, threads or clock of its own.
+ * The node feeds it events, each with {@code now}, and performs the {@link Action}s it returns.
+ *
+ * <p>Every key has one <em>arbiter</em>, the member chosen by {@link Rendezvous} over the current view.
+ * A node that wants an object it does not hold sends {@link Want} to the key's arbiter, which answers
+ * with exactly one of:
+ * <ol>
+ *   <li>{@link FetchFrom}: complete holders, least loaded first (counting the arbiter's own recent
+ *       assignments, so a burst spreads out);
+ *   <li>{@link StreamFrom}: the object is being fetched; stream it from the fetcher, or, once the
+ *       fetcher streams to {@link SchedulerConfig#maxUploads} peers, from a node that is itself
+ *       receiving (a relay tree of bounded fan-out);
+ *   <li>{@link Grant}: nobody has it; the requester holds the fetch lease and fetches upstream.
+ * </ol>
+ * So while the view is whole, one node fetches each object, and control traffic is O(1) messages per
+ * requester whatever the cluster's size.
+ *
+ * <p>Failures: a requester that hears nothing within {@link SchedulerConfig#requestTimeoutMillis}
+ * fetches upstream itself. When the fetcher leaves the view, aborts, or reports no progress for
+ * {@link SchedulerConfig#leaseTimeoutMillis}, its lease passes to the receiver that has the most bytes,
+ * which resumes upstream from there, and the other receivers are re-pointed to it. When the view
+ * changes, every node re-announces what it holds and fetches to those keys' new arbiters, so merged
+ * partitions converge.
+ *
+ * <p>Not thread-safe: one node calls it from one thread.
+ */
+public final class Scheduler {
+
+  /** A local request waiting for its arbiter's answer. */
+  private record Pending(ObjectKey key, String url, long sentAt) {}
+
+  /** An object this node holds, or fetches under a lease. */
+  private record Local(String url, long size, Sha256 sha256) {}
+
+  private final NodeId self;
+  private final SchedulerConfig config;
+  private final LoadTable loads;
+  private List<NodeId> members;
+  private final Map<ObjectKey, KeyState> arbitrated = new LinkedHashMap<>();
+  private final Map<Long, Pending> pending = new LinkedHashMap<>();
+  private final Map<ObjectKey, Local> holdings = new LinkedHashMap<>();
+  private final Map<ObjectKey, Local> fetching = new LinkedHashMap<>();
+  /** Keys this node streams from a peer, with the request each serves. */
+  private final Map<ObjectKey, Pending> receiving = new LinkedHashMap<>();
+  private final Map<ObjectKey, Long> receivingRequest = new HashMap<>();
+  private final Map<ObjectKey, Long> progressSentAt = new HashMap<>();
+  private long lastLoadSentAt = Long.MIN_VALUE;
+  private long decisions;
+
+  public Scheduler(NodeId self, SchedulerConfig config) {
+    this.self = self;
+    this.config = config;
+    this.loads = new LoadTable(config.assignmentWindowMillis());
+    this.members = List.of(self);
+  }
+
+  public NodeId self() {
+    return self;
+  }
+
+  /** The current view, sorted. */
+  public List<NodeId> members() {
+    return members;
+  }
+
+  /** Want requests this node has decided as an arbiter. */
+  public long decisions() {
+    return decisions;
+  }
+
+  public NodeId arbiterOf(ObjectKey key) {
+    return Rendezvous.owner(key, members);
+  }
+
+  // ---- events from the node
+
+  /** A local client wants {@code key}, which this node does not hold. */
+  public List<Action> onRequest(long now, long requestId, ObjectKey key, String url) {
+    pending.put(requestId, new Pending(key, url, now));
+    return route(now, arbiterOf(key), new Want(requestId, key, url));
+  }
+
+  /** This node's fetch (under a lease) or stream has reached {@code bytes}. */
+  public List<Action> onLocalProgress(long now, ObjectKey key, long bytes) {
+    Long last = progressSentAt.get(key);
+    if (last != null && now - last < config.progressIntervalMillis()) {
+      return List.of();
+    }
+    progressSentAt.put(key, now);
+    return route(now, arbiterOf(key), new Progress(key, bytes));
+  }
+
+  /** This node finished fetching {@code key} from upstream and stored it. */
+  public List<Action> onLocalFetchDone(long now, ObjectKey key, String url, long size, Sha256 sha256) {
+    fetching.remove(key);
+    progressSentAt.remove(key);
+    holdings.put(key, new Local(url, size, sha256));
+    return route(now, arbiterOf(key), new Done(key, size, sha256));
+  }
+
+  /** This node's upstream fetch of {@code key} failed; the lease is given back. */
+  public List<Action> onLocalFetchFailed(long now, ObjectKey key, String reason) {
+    progressSentAt.remove(key);
+    if (fetching.remove(key) == null) {
+      return List.of();
+    }
+    return route(now, arbiterOf(key), new Abort(key, clip(reason, Abort.MAX_REASON_LENGTH)));
+  }
+
+  /**
+   * This node's stream of {@code key} from a peer broke, or every offered source failed (or lied, and is
+   * blocklisted by the node). The arbiter re-points receivers of a departed source once the view says
+   * so; if no new source or lease arrives within the request timeout, this node fetches upstream.
+   */
+  public List<Action> onLocalStreamFailed(long now, long requestId, ObjectKey key, String url) {
+    receiving.remove(key);
+    receivingRequest.remove(key);
+    progressSentAt.remove(key);
+    pending.put(requestId, new Pending(key, url, now));
+    return List.of();
+  }
+
+  /** This node now holds a complete, verified copy of {@code key} (received from a peer). */
+  public List<Action> onLocalHave(long now, ObjectKey key, String url, long size, Sha256 sha256) {
+    progressSentAt.remove(key);
+    receiving.remove(key);
+    receivingRequest.remove(key);
+    holdings.put(key, new Local(url, size, sha256));
+    return route(now, arbiterOf(key), new Have(key, size, sha256));
+  }
+
+  /** This node no longer holds {@code key}. */
+  public List<Action> onLocalDrop(long now, ObjectKey key) {
+    if (holdings.remove(key) == null) {
+      return List.of();
+    }
+    return route(now, arbiterOf(key), new Drop(key));
+  }
+
+  /** Time passes: timeouts fire and load is gossiped. {@code localLoad} is this node's load now. */
+  public List<Action> onTick(long now, Load localLoad) {
+    List<Action> actions = new ArrayList<>();
+    for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Pending> e = it.next();
+      Pending p = e.getValue();
+      if (now - p.sentAt() >= config.requestTimeoutMillis()) {
+        it.remove();
+        // The cluster did not answer in time: behave like a node on its own.
+        actions.add(new Action.FetchUpstream(e.getKey(), p.key(), p.url(), 0));
+      }
+    }
+    for (Map.Entry<ObjectKey, KeyState> e : new ArrayList<>(arbitrated.entrySet())) {
+      KeyState.Lease lease = e.getValue().lease;
+      if (lease != null && now - lease.lastProgressAt >= config.leaseTimeoutMillis()) {
+        actions.addAll(recoverLease(now, e.getKey(), e.getValue(), lease.fetcher));
+      }
+    }
+    if (lastLoadSentAt == Long.MIN_VALUE || now - lastLoadSentAt >= config.loadIntervalMillis()) {
+      lastLoadSentAt = now;
+      loads.update(self, localLoad);
+      if (members.size() > 1) {
+        actions.add(new Action.Broadcast(localLoad));
+      }
+    }
+    return actions;
+  }
+
+  /** The group's membership changed. */
+  public List<Action> onViewChanged(long now, List<NodeId> view) {
+    List<NodeId> old = members;
+    TreeSet<NodeId> sorted = new TreeSet<>(view);
+    sorted.add(self);
+    members = List.copyOf(sorted);
+    Set<NodeId> departed = new HashSet<>(old);
+    departed.removeAll(sorted);
+    departed.forEach(loads::forget);
+
+    List<Action> actions = new ArrayList<>();
+    for (Map.Entry<ObjectKey, KeyState> e : new ArrayList<>(arbitrated.entrySet())) {
+      ObjectKey key = e.getKey();
+      KeyState state = e.getValue();
+      if (!arbiterOf(key).equals(self)) {
+        // Its new arbiter learns the state from the holders' and fetchers' re-announcements.
+        arbitrated.remove(key);
+        continue;
+      }
+      departed.forEach(state.holders::remove);
+      state.receivers.keySet().removeAll(departed);
+      if (state.lease != null && departed.contains(state.lease.fetcher)) {
+        actions.addAll(recoverLease(now, key, state, state.lease.fetcher));
+      }
+      if (state.lease != null) {
+        for (Map.Entry<NodeId, KeyState.Receiver> r : state.receivers.entrySet()) {
+          if (departed.contains(r.getValue().parent)) {
+            List<NodeId> sources = streamSources(state, r.getKey());
+            r.getValue().parent = sources.get(0);
+            actions.addAll(route(now, r.getKey(), new StreamFrom(r.getValue().requestId, key, sources)));
+          }
+        }
+      }
+      forgetIfEmpty(key, state);
+    }
+    for (Map.Entry<ObjectKey, Local> e : holdings.entrySet()) {
+      if (arbiterMoved(e.getKey(), old)) {
+        Local l = e.getValue();
+        actions.addAll(route(now, arbiterOf(e.getKey()), new Have(e.getKey(), l.size(), l.sha256())));
+      }
+    }
+    for (Map.Entry<ObjectKey, Local> e : fetching.entrySet()) {
+      if (arbiterMoved(e.getKey(), old)) {
+        actions.addAll(route(now, arbiterOf(e.getKey()), new Fetching(e.getKey(), e.getValue().url(), 0)));
+      }
+    }
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      Pending p = e.getValue();
+      if (arbiterMoved(p.key(), old)) {
+        actions.addAll(route(now, arbiterOf(p.key()), new Want(e.getKey(), p.key(), p.url())));
+      }
+    }
+    return actions;
+  }
+
+  /** A message from {@code from} (possibly this node itself). */
+  public List<Action> onMessage(long now, NodeId from, Message message) {
+    if (message instanceof Want w) {
+      return arbitrate(now, from, w);
+    } else if (message instanceof Grant g) {
+      // Either the answer to a Want, or a lease inherited while this node was streaming the key.
+      Pending p = pending.remove(g.requestId());
+      if (p == null) {
+        p = receiving.remove(g.key());
+        receivingRequest.remove(g.key());
+      }
+      if (p == null) {
+        return List.of();
+      }
+      fetching.put(g.key(), new Local(p.url(), -1, null));
+      return List.of(new Action.FetchUpstream(g.requestId(), g.key(), p.url(), g.resumeFrom()));
+    } else if (message instanceof StreamFrom s) {
+      // Either the answer to a Want, or a new source for a stream whose source failed.
+      Pending p = pending.remove(s.requestId());
+      if (p == null) {
+        p = receiving.get(s.key());
+      }
+      if (p == null) {
+        return List.of();
+      }
+      receiving.put(s.key(), p);
+      receivingRequest.put(s.key(), s.requestId());
+      return List.of(new Action.StreamFromPeers(s.requestId(), s.key(), s.sources()));
+    } else if (message instanceof FetchFrom f) {
+      if (pending.remove(f.requestId()) == null) {
+        return List.of();
+      }
+      return List.of(new Action.FetchFromHolders(f.requestId(), f.key(), f.holders(), f.size(), f.sha256()));
+    } else if (message instanceof Load load) {
+      if (members.contains(from)) {
+        loads.update(from, load);
+      }
+      return List.of();
+    }
+    if (!members.contains(from)) {
+      return List.of(); // A departed or unknown node's claims about keys are not trusted.
+    }
+    if (message instanceof Have h) {
+      KeyState state = stateOf(h.key(), null);
+      state.receivers.remove(from);
+      state.holders.put(from, Boolean.TRUE);
+      if (state.sha256 == null) {
+        state.size = h.size();
+        state.sha256 = h.sha256();
+      }
+      if (state.lease != null && state.lease.fetcher.equals(from)) {
+        state.lease = null;
+      }
+    } else if (message instanceof Done d) {
+      KeyState state = stateOf(d.key(), null);
+      state.size = d.size();
+      state.sha256 = d.sha256();
+      state.holders.put(from, Boolean.TRUE);
+      if (state.lease != null && state.lease.fetcher.equals(from)) {
+        state.lease = null;
+      }
+    } else if (message instanceof Drop d) {
+      KeyState state = arbitrated.get(d.key());
+      if (state != null) {
+        state.holders.remove(from);
+        forgetIfEmpty(d.key(), state);
+      }
+    } else if (message instanceof Progress p) {
+      KeyState state = arbitrated.get(p.key());
+      if (state != null) {
+        if (state.lease != null && state.lease.fetcher.equals(from)) {
+          state.lease.bytes = p.bytes();
+          state.lease.lastProgressAt = now;
+        } else if (state.receivers.containsKey(from)) {
+          state.receivers.get(from).bytes = p.bytes();
+        }
+      }
+    } else if (message instanceof Fetching f) {
+      KeyState state = stateOf(f.key(), f.url());
+      if (state.lease == null) {
+        state.lease = new KeyState.Lease(from, 0, f.bytes(), now);
+      }
+      // Otherwise two partitions each fetched it; the second fetch finishes and both become holders.
+    } else if (message instanceof Abort a) {
+      KeyState state = arbitrated.get(a.key());
+      if (state != null && state.lease != null && state.lease.fetcher.equals(from)) {
+        return recoverLease(now, a.key(), state, from);
+      }
+    }
+    return List.of();
+  }
+
+  // ---- the arbiter's decisions
+
+  private List<Action> arbitrate(long now, NodeId from, Want want) {
+    decisions++;
+    ObjectKey key = want.key();
+    KeyState state = stateOf(key, want.url());
+    // A node that asks does not have it, whatever it said before.
+    state.holders.remove(from);
+    state.receivers.remove(from);
+    if (state.lease != null && state.lease.fetcher.equals(from)) {
+      state.lease = null;
+    }
+    Message answer;
+    if (!state.holders.isEmpty()) {
+      List<NodeId> ranked = loads.rank(new ArrayList<>(state.holders.keySet()), Rendezvous.keyBits(key), now);
+      List<NodeId> offered = ranked.subList(0, Math.min(config.maxHoldersOffered(), ranked.size()));
+      loads.assigned(offered.get(0), now);
+      answer = new FetchFrom(want.requestId(), key, offered, state.size, state.sha256);
+    } else if (state.lease != null) {
+      List<NodeId> sources = streamSources(state, from);
+      state.receivers.put(from, new KeyState.Receiver(sources.get(0), want.requestId()));
+      answer = new StreamFrom(want.requestId(), key, sources);
+    } else {
+      state.lease = new KeyState.Lease(from, want.requestId(), 0, now);
+      answer = new Grant(want.requestId(), key, 0);
+    }
+    return route(now, from, answer);
+  }
+
+  /**
+   * Where a new receiver streams from: the fetcher while it has upload slots, else the receiver with
+   * free slots that is furthest along; the rest of the list are fallbacks.
+   */
+  private List<NodeId> streamSources(KeyState state, NodeId requester) {
+    NodeId fetcher = state.lease.fetcher;
+    List<NodeId> candidates = new ArrayList<>();
+    candidates.add(fetcher);
+    state.receivers.forEach((node, r) -> {
+      if (!node.equals(requester)) {
+        candidates.add(node);
+      }
+    });
+    NodeId first = null;
+    if (state.children(fetcher) < config.maxUploads()) {
+      first = fetcher;
+    } else {
+      long bestBytes = -1;
+      for (NodeId node : candidates) {
+        KeyState.Receiver r = state.receivers.get(node);
+        if (r != null && state.children(node) < config.maxUploads() && r.bytes > bestBytes) {
+          first = node;
+          bestBytes = r.bytes;
+        }
+      }
+      if (first == null) {
+        // Every node is at its fan-out: pick the least burdened rather than refuse.
+        int fewest = Integer.MAX_VALUE;
+        for (NodeId node : candidates) {
+          int children = state.children(node);
+          if (children < fewest) {
+            first = node;
+            fewest = children;
+          }
+        }
+      }
+    }
+    List<NodeId> sources = new ArrayList<>();
+    sources.add(first);
+    if (!first.equals(fetcher)) {
+      sources.add(fetcher);
+    }
+    return sources;
+  }
+
+  /** The lease holder is gone or stuck: the receiver furthest along takes over and resumes upstream. */
+  private List<Action> recoverLease(long now, ObjectKey key, KeyState state, NodeId failed) {
+    state.lease = null;
+    NodeId heir = null;
+    KeyState.Receiver heirState = null;
+    for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
+      if (members.contains(e.getKey()) && !e.getKey().equals(failed)
+          && (heirState == null || e.getValue().bytes > heirState.bytes)) {
+        heir = e.getKey();
+        heirState = e.getValue();
+      }
+    }
+    if (heir == null) {
+      forgetIfEmpty(key, state);
+      return List.of(); // Nobody is waiting: the next Want is granted afresh.
+    }
+    state.receivers.remove(heir);
+    state.lease = new KeyState.Lease(heir, heirState.requestId, heirState.bytes, now);
+    List<Action> actions = new ArrayList<>(route(now, heir, new Grant(heirState.requestId, key, heirState.bytes)));
+    for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
+      KeyState.Receiver r = e.getValue();
+      if (r.parent.equals(failed)) {
+        r.parent = heir;
+        actions.addAll(route(now, e.getKey(), new StreamFrom(r.requestId, key, List.of(heir))));
+      }
+    }
+    return actions;
+  }
+
+  // ---- helpers
+
+  private List<Action> route(long now, NodeId to, Message message) {
+    if (to.equals(self)) {
+      return onMessage(now, self, message);
+    }
+    return List.of(new Action.Send(to, message));
+  }
+
+  private KeyState stateOf(ObjectKey key, String url) {
+    KeyState state = arbitrated.computeIfAbsent(key, k -> new KeyState());
+    if (url != null) {
+      state.url = url;
+    }
+    return state;
+  }
+
+  /** At most {@code max} chars, never splitting a surrogate pair (which has no UTF-8 form). */
+  static String clip(String text, int max) {
+    if (text.length() <= max) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end);
+  }
+
+  private void forgetIfEmpty(ObjectKey key, KeyState state) {
+    if (state.isEmpty()) {
+      arbitrated.remove(key);
+    }
+  }
+
+  private boolean arbiterMoved(ObjectKey key, List<NodeId> oldView) {
+    return !Rendezvous.owner(key, oldView).equals(arbiterOf(key));
+  }
+
+  // ---- read-only views for status pages and tests
+
+  /** Keys this node arbitrates and the holders it knows of each. */
+  public Map<ObjectKey, List<NodeId>> holdersByKey() {
+    Map<ObjectKey, List<NodeId>> out = new LinkedHashMap<>();
+    arbitrated.forEach((k, s) -> out.put(k, List.copyOf(s.holders.keySet())));
+    return out;
+  }
+
+  /** Keys this node arbitrates whose fetch lease is held, and by whom. */
+  public Map<ObjectKey, NodeId> leases() {
+    Map<ObjectKey, NodeId> out = new LinkedHashMap<>();
+    arbitrated.forEach((k, s) -> {
+      if (s.lease != null) {
+        out.put(k, s.lease.fetcher);
+      }
+    });
+    return out;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.potluck.scheduler;
+
+/**
+ * The scheduler's tunables. All times are in milliseconds of the injected clock.
+ *
+ * @param maxUploads how many peers one node streams one object to at once before the arbiter sends
+ *     further requesters to a node that is itself receiving (the relay tree's fan-out)
+ * @param maxHoldersOffered how many ranked holders a requester is given (the first plus fallbacks)
+ * @param requestTimeoutMillis how long a requester waits for its arbiter before fetching upstream itself
+ * @param leaseTimeoutMillis how long a fetch may report no progress before its lease passes to a waiter
+ * @param loadIntervalMillis how often a node gossips its load
+ * @param progressIntervalMillis how often a node reports the progress of one transfer to its arbiter
+ * @param assignmentWindowMillis how long an arbiter counts an assignment it made against a holder, so a
+ *     burst of requests spreads over holders before their gossiped load catches up
+ */
+public record SchedulerConfig(
+    int maxUploads,
+    int maxHoldersOffered,
+    long requestTimeoutMillis,
+    long leaseTimeoutMillis,
+    long loadIntervalMillis,
+    long progressIntervalMillis,
+    long assignmentWindowMillis) {
+
+  /** Four streams saturate a gigabit port with a WAN-speed source; more only slice it thinner. */
+  public static final int DEFAULT_MAX_UPLOADS = 4;
+  public static final int DEFAULT_MAX_HOLDERS_OFFERED = 3;
+  /** Short: a package manager is waiting, and upstream is always a valid answer. */
+  public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 2_000;
+  public static final long DEFAULT_LEASE_TIMEOUT_MILLIS = 15_000;
+  public static final long DEFAULT_LOAD_INTERVAL_MILLIS = 1_000;
+  public static final long DEFAULT_PROGRESS_INTERVAL_MILLIS = 1_000;
+  public static final long DEFAULT_ASSIGNMENT_WINDOW_MILLIS = 3_000;
+
+  public SchedulerConfig {
+    positive("maxUploads", maxUploads);
+    positive("maxHoldersOffered", maxHoldersOffered);
+    if (maxHoldersOffered > 16) {
+      throw new IllegalArgumentException("maxHoldersOffered must be at most 16 (a message carries 16), got " + maxHoldersOffered);
+    }
+    positive("requestTimeoutMillis", requestTimeoutMillis);
+    positive("leaseTimeoutMillis", leaseTimeoutMillis);
+    positive("loadIntervalMillis", loadIntervalMillis);
+    positive("progressIntervalMillis", progressIntervalMillis);
+    positive("assignmentWindowMillis", assignmentWindowMillis);
+  }
+
+  public static SchedulerConfig defaults() {
+    return new SchedulerConfig(DEFAULT_MAX_UPLOADS, DEFAULT_MAX_HOLDERS_OFFERED, DEFAULT_REQUEST_TIMEOUT_MILLIS,
+        DEFAULT_LEASE_TIMEOUT_MILLIS, DEFAULT_LOAD_INTERVAL_MILLIS, DEFAULT_PROGRESS_INTERVAL_MILLIS,
+        DEFAULT_ASSIGNMENT_WINDOW_MILLIS);
+  }
+
+  public SchedulerConfig withMaxUploads(int n) {
+    return new SchedulerConfig(n, maxHoldersOffered, requestTimeoutMillis, leaseTimeoutMillis, loadIntervalMillis,
+        progressIntervalMillis, assignmentWindowMillis);
+  }
+
+  private static void positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, got " + value);
+    }
+  }
+}

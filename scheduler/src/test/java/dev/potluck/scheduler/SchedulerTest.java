@@ -1,0 +1,133 @@
+package dev.potluck.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.potluck.protocol.Message;
+import dev.potluck.protocol.Message.FetchFrom;
+import dev.potluck.protocol.Message.Grant;
+import dev.potluck.protocol.Message.Have;
+import dev.potluck.protocol.Message.Load;
+import dev.potluck.protocol.Message.Progress;
+import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Want;
+import dev.potluck.protocol.NodeId;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Sha256;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** One arbiter's decisions, driven message by message. */
+class SchedulerTest {
+
+  private static final String URL = "http://deb.example/pool/x.deb";
+  private static final ObjectKey KEY = new ObjectKey(Sha256.of("x").hex());
+  private static final Sha256 DIGEST = Sha256.of("body");
+
+  private final List<NodeId> nodes = new ArrayList<>();
+  private final Scheduler arbiter;
+
+  SchedulerTest() {
+    Random random = new Random(1);
+    for (int i = 0; i < 6; i++) {
+      nodes.add(NodeId.random(random));
+    }
+    NodeId owner = Rendezvous.owner(KEY, nodes);
+    arbiter = new Scheduler(owner, SchedulerConfig.defaults());
+    arbiter.onViewChanged(0, nodes);
+    nodes.remove(owner);
+  }
+
+  private Message answer(List<Action> actions, NodeId to) {
+    for (Action a : actions) {
+      if (a instanceof Action.Send s && s.to().equals(to)) {
+        return s.message();
+      }
+    }
+    throw new AssertionError("no message to " + to + " in " + actions);
+  }
+
+  @Test
+  void want_firstGetsLeaseNextStreamFromFetcher() {
+    assertEquals(new Grant(1, KEY, 0), answer(arbiter.onMessage(0, nodes.get(0), new Want(1, KEY, URL)), nodes.get(0)));
+    assertEquals(new StreamFrom(2, KEY, List.of(nodes.get(0))),
+        answer(arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL)), nodes.get(1)));
+    assertEquals(1, arbiter.leases().size());
+  }
+
+  @Test
+  void fetcherLeaves_receiverFurthestAlongInheritsTheLeaseAtItsBytes() {
+    NodeId fetcher = nodes.get(0);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL));
+    arbiter.onMessage(2, nodes.get(2), new Want(3, KEY, URL));
+    arbiter.onMessage(3, nodes.get(3), new Want(4, KEY, URL));
+    arbiter.onMessage(900, nodes.get(1), new Progress(KEY, 5_000_000));
+    arbiter.onMessage(900, nodes.get(2), new Progress(KEY, 30_000_000));
+    arbiter.onMessage(900, nodes.get(3), new Progress(KEY, 12_000_000));
+
+    List<NodeId> survivors = new ArrayList<>(nodes);
+    survivors.remove(fetcher);
+    survivors.add(arbiter.self());
+    List<Action> actions = arbiter.onViewChanged(2_000, survivors);
+
+    assertEquals(new Grant(3, KEY, 30_000_000), answer(actions, nodes.get(2)));
+    assertEquals(new StreamFrom(2, KEY, List.of(nodes.get(2))), answer(actions, nodes.get(1)));
+    assertEquals(new StreamFrom(4, KEY, List.of(nodes.get(2))), answer(actions, nodes.get(3)));
+    assertEquals(nodes.get(2), arbiter.leases().get(KEY));
+  }
+
+  @Test
+  void stuckFetcher_leasePassesAfterTheLeaseTimeout() {
+    arbiter.onMessage(0, nodes.get(0), new Want(1, KEY, URL));
+    arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL));
+    Load idle = new Load(0, 0, 0, 0, 7879, "t");
+    assertTrue(arbiter.onTick(SchedulerConfig.DEFAULT_LEASE_TIMEOUT_MILLIS - 1, idle).stream()
+        .noneMatch(a -> a instanceof Action.Send s && s.message() instanceof Grant));
+    List<Action> actions = arbiter.onTick(SchedulerConfig.DEFAULT_LEASE_TIMEOUT_MILLIS, idle);
+    assertEquals(new Grant(2, KEY, 0), answer(actions, nodes.get(1)));
+  }
+
+  @Test
+  void heldObject_holdersRankedByLoadAndRecentAssignments() {
+    NodeId busy = nodes.get(0);
+    NodeId idle = nodes.get(1);
+    arbiter.onMessage(0, busy, new Have(KEY, 100, DIGEST));
+    arbiter.onMessage(0, idle, new Have(KEY, 100, DIGEST));
+    arbiter.onMessage(0, busy, new Load(3, 0, 0, 0, 7879, "t"));
+    arbiter.onMessage(0, idle, new Load(0, 0, 0, 0, 7879, "t"));
+    FetchFrom first = (FetchFrom) answer(arbiter.onMessage(1, nodes.get(2), new Want(1, KEY, URL)), nodes.get(2));
+    assertEquals(List.of(idle, busy), first.holders());
+    assertEquals(100, first.size());
+    assertEquals(DIGEST, first.sha256());
+    // Three more assignments to the idle holder make it as loaded as the busy one, and then more.
+    for (int i = 0; i < 3; i++) {
+      arbiter.onMessage(2, nodes.get(3), new Want(10 + i, KEY, URL));
+    }
+    FetchFrom later = (FetchFrom) answer(arbiter.onMessage(3, nodes.get(4), new Want(20, KEY, URL)), nodes.get(4));
+    assertEquals(busy, later.holders().get(0));
+  }
+
+  @Test
+  void requestToSilentArbiter_fallsBackUpstreamAfterTheTimeout() {
+    NodeId self = nodes.get(0);
+    Scheduler requester = new Scheduler(self, SchedulerConfig.defaults());
+    List<NodeId> view = new ArrayList<>(nodes);
+    view.add(arbiter.self());
+    requester.onViewChanged(0, view);
+    List<Action> sent = requester.onRequest(0, 7, KEY, URL);
+    assertEquals(List.of(new Action.Send(arbiter.self(), new Want(7, KEY, URL))), sent);
+    Load idle = new Load(0, 0, 0, 0, 7879, "t");
+    assertTrue(requester.onTick(1_999, idle).stream().noneMatch(a -> a instanceof Action.FetchUpstream));
+    assertTrue(requester.onTick(2_000, idle).contains(new Action.FetchUpstream(7, KEY, URL, 0)));
+  }
+
+  @Test
+  void clip_neverSplitsASurrogatePair() {
+    String text = "a".repeat(511) + "\uD83D\uDE00";
+    assertEquals("a".repeat(511), Scheduler.clip(text, 512));
+    assertEquals("abc", Scheduler.clip("abc", 512));
+  }
+}
