@@ -20,6 +20,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -56,8 +57,12 @@ public final class LocalCache {
   /** One upstream fetch in progress and everyone waiting for it. */
   private static final class Flight {
     final Promise<Source> answer = Promise.promise();
+    /** The partial file, created while the upstream request is under way, so no time is lost after. */
+    Future<Prepared> prepared;
     Transfer transfer;
   }
+
+  private record Prepared(PartialFile partial, AsyncFile file) {}
 
   public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
     this.vertx = vertx;
@@ -111,12 +116,14 @@ public final class LocalCache {
   private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
     Flight flight = new Flight();
     flights.put(key, flight);
+    flight.prepared = prepare(key);
     long startedAt = clock.getAsLong();
     Validators validators = stale == null ? Validators.NONE
         : new Validators(stale.meta().etag(), stale.meta().lastModified());
     counters.upstreamRequest();
     upstream.send(HttpMethod.GET, url, validators, userAgent).onComplete(ar -> {
       if (ar.failed()) {
+        discardPrepared(flight);
         settleFailure(key, flight, url, stale, ar.cause());
         return;
       }
@@ -124,7 +131,10 @@ public final class LocalCache {
       int status = response.statusCode();
       if (status == 200) {
         receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED);
-      } else if (status == 304 && stale != null) {
+        return;
+      }
+      discardPrepared(flight);
+      if (status == 304 && stale != null) {
         response.resume();
         revalidated(key, flight, response, startedAt);
       } else if (status >= 500 || (status >= 200 && status < 400)) {
@@ -147,6 +157,27 @@ public final class LocalCache {
     return flight.answer.future();
   }
 
+  /** Creates and opens the partial file on a worker thread. */
+  private Future<Prepared> prepare(ObjectKey key) {
+    return onWorker(() -> store.createPartial(key, 0))
+        .compose(partial -> vertx.fileSystem()
+            .open(partial.path().toString(), new OpenOptions().setRead(true).setWrite(true).setCreate(false))
+            .map(file -> new Prepared(partial, file))
+            .andThen(opened -> {
+              if (opened.failed()) {
+                store.discard(partial);
+              }
+            }));
+  }
+
+  /** Upstream sent no body to store: the prepared partial file goes. */
+  private void discardPrepared(Flight flight) {
+    flight.prepared.onSuccess(p -> p.file().close().onComplete(v -> onWorker(() -> {
+      store.discard(p.partial());
+      return null;
+    })));
+  }
+
   private void receive(ObjectKey key, Flight flight, CanonicalUrl url, HttpClientResponse response, long startedAt,
       Disposition disposition) {
     ResponseHead head;
@@ -154,53 +185,46 @@ public final class LocalCache {
       head = headOf(response);
     } catch (IllegalArgumentException e) {
       response.request().reset();
+      discardPrepared(flight);
       settleFailure(key, flight, url, null, new UpstreamFailure(502, "upstream " + url.host() + ": " + e.getMessage()));
       return;
     }
-    vertx.executeBlocking(() -> store.createPartial(key, head.length()))
-        .compose(partial -> vertx.fileSystem()
-            .open(partial.path().toString(), new OpenOptions().setRead(true).setWrite(true).setCreate(false))
-            .map(file -> new Transfer(partial, file, head))
-            .andThen(opened -> {
-              if (opened.failed()) {
-                store.discard(partial);
-              }
-            }))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            response.request().reset();
-            log.warn("cannot store {}: {}", url, ar.cause().toString());
-            settleFailure(key, flight, url, null,
-                new UpstreamFailure(502, "the cache cannot store " + url + ": " + ar.cause().getMessage()));
-            return;
-          }
-          Transfer transfer = ar.result();
-          flight.transfer = transfer;
-          transfer.retain(); // the flight's own hold, released once the object is committed or dropped
-          response.handler(chunk -> {
-            counters.upstreamBytes(chunk.length());
-            if (!transfer.append(chunk)) {
-              response.pause();
-            }
-          });
-          transfer.onDrained(response::resume);
-          response.endHandler(v -> transfer.end());
-          response.exceptionHandler(transfer::fail);
-          transfer.completion().onComplete(done -> finish(key, url, transfer, response, done.result(), startedAt, done.cause()));
-          flight.answer.complete(new Source.Live(transfer, disposition));
-          response.resume();
-        });
+    Future<Prepared> prepared = flight.prepared;
+    // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
+    Future<PartialFile> reserved = prepared.compose(p -> head.length() > 0
+        ? onWorker(() -> store.reserve(p.partial(), head.length()))
+        : Future.succeededFuture(p.partial()));
+    Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
+    flight.transfer = transfer;
+    transfer.retain(); // the flight's own hold, released once the object is committed or dropped
+    response.handler(chunk -> {
+      counters.upstreamBytes(chunk.length());
+      if (!transfer.append(chunk)) {
+        response.pause();
+      }
+    });
+    transfer.onDrained(response::resume);
+    response.endHandler(v -> transfer.end());
+    response.exceptionHandler(transfer::fail);
+    transfer.completion().onComplete(done -> reserved.onComplete(r -> {
+      PartialFile partial = r.succeeded() ? r.result() : prepared.succeeded() ? prepared.result().partial() : null;
+      finish(key, url, transfer, partial, response, done.result(), startedAt,
+          done.failed() ? done.cause() : r.cause());
+    }));
+    flight.answer.complete(new Source.Live(transfer, disposition));
+    response.resume();
   }
 
-  private void finish(ObjectKey key, CanonicalUrl url, Transfer transfer, HttpClientResponse response, Sha256 sha256,
-      long startedAt, Throwable failure) {
-    PartialFile partial = transfer.partial();
-    if (failure != null) {
+  private void finish(ObjectKey key, CanonicalUrl url, Transfer transfer, PartialFile partial,
+      HttpClientResponse response, Sha256 sha256, long startedAt, Throwable failure) {
+    if (failure != null || partial == null) {
       counters.upstreamFailure();
-      log.warn("fetching {} failed: {}", url, failure.getMessage());
+      log.warn("fetching {} failed: {}", url, failure == null ? "no partial file" : failure.getMessage());
       response.request().reset();
-      vertx.executeBlocking(() -> {
-        store.discard(partial);
+      onWorker(() -> {
+        if (partial != null) {
+          store.discard(partial);
+        }
         return null;
       }).onComplete(v -> release(key, transfer));
       return;
@@ -208,7 +232,7 @@ public final class LocalCache {
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), startedAt);
-    vertx.executeBlocking(() -> store.commit(partial, meta)).onComplete(ar -> {
+    onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
       if (ar.failed()) {
         log.warn("could not keep {} in the cache: {}", url, ar.cause().toString());
       } else {
@@ -226,7 +250,7 @@ public final class LocalCache {
   private void revalidated(ObjectKey key, Flight flight, HttpClientResponse response, long startedAt) {
     String etag = response.getHeader(HttpHeaders.ETAG);
     String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
-    vertx.executeBlocking(() -> store.markValidated(key, startedAt, etag, lastModified)).onComplete(ar -> {
+    onWorker(() -> store.markValidated(key, startedAt, etag, lastModified)).onComplete(ar -> {
       flights.remove(key);
       if (ar.succeeded() && ar.result().isPresent()) {
         flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
@@ -282,6 +306,14 @@ public final class LocalCache {
     response.exceptionHandler(e -> result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body)));
     response.resume();
     return result.future();
+  }
+
+  /**
+   * Runs store I/O on a worker thread, unordered: work for different keys must not queue behind one
+   * another's fsyncs, and work for one key is already sequenced by the futures that chain it.
+   */
+  private <T> Future<T> onWorker(java.util.concurrent.Callable<T> task) {
+    return vertx.executeBlocking(task, false);
   }
 
   private void count(Source source) {

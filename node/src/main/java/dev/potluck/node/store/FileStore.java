@@ -91,21 +91,36 @@ public final class FileStore {
    * {@code expectedBytes} (0 when unknown).
    */
   public PartialFile createPartial(ObjectKey key, long expectedBytes) throws IOException {
-    long reserve = expectedBytes > 0 && expectedBytes <= quota ? expectedBytes : 0;
+    Path path = partialDir.resolve(key.id() + "." + ProcessHandle.current().pid() + "-" + partialCounter.incrementAndGet());
+    Files.createFile(path);
+    PartialFile partial = new PartialFile(key, path, 0);
+    try {
+      return reserve(partial, expectedBytes);
+    } catch (RuntimeException e) {
+      Files.deleteIfExists(path);
+      throw e;
+    }
+  }
+
+  /**
+   * Sets aside quota for {@code bytes} more of {@code partial} (its announced length), evicting least
+   * recently used objects to make room. Lengths above the whole quota reserve nothing: such an object
+   * is streamed but not kept.
+   *
+   * @return the partial file carrying its reservation, to be passed to commit or discard
+   */
+  public PartialFile reserve(PartialFile partial, long bytes) {
+    long reserve = bytes > 0 && bytes <= quota ? bytes : 0;
+    if (reserve == 0) {
+      return partial;
+    }
     List<StoredObject> victims;
     synchronized (this) {
       reservedBytes += reserve;
       victims = chooseVictims(null);
     }
     delete(victims);
-    Path path = partialDir.resolve(key.id() + "." + ProcessHandle.current().pid() + "-" + partialCounter.incrementAndGet());
-    try {
-      Files.createFile(path);
-    } catch (IOException e) {
-      release(reserve);
-      throw e;
-    }
-    return new PartialFile(key, path, reserve);
+    return new PartialFile(partial.key(), partial.path(), partial.reservedBytes() + reserve);
   }
 
   /**

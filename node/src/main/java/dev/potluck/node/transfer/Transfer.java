@@ -1,6 +1,5 @@
 package dev.potluck.node.transfer;
 
-import dev.potluck.node.store.PartialFile;
 import dev.potluck.protocol.Sha256;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,9 +15,11 @@ import java.util.List;
  * One body being received into a partial file while any number of readers follow it.
  *
  * <p>The writer {@link #append appends} chunks; they are written to the file one at a time, in order,
- * so {@link #readable()} is always a prefix that is really on disk. Readers read {@code [position,
- * readable)} at their own pace and {@link #awaitProgress park} when they catch up; a slow reader never
- * holds back the writer or another reader. Memory is bounded by {@link #HIGH_WATER}: above it the
+ * so {@link #readable()} is always a prefix that is really on disk. Bytes received but not yet on disk
+ * are still in memory, and a reader that has caught up takes them from there ({@link #inMemory}), so a
+ * client following the download waits for no disk round trip; a reader that fell behind reads the
+ * file. Readers {@link #awaitProgress park} when they have everything received so far; a slow reader
+ * never holds back the writer or another reader. Memory is bounded by {@link #HIGH_WATER}: above it the
  * writer is told to pause its source.
  *
  * <p>Confined to one Vert.x context: every method must be called on it.
@@ -32,11 +33,12 @@ public final class Transfer {
 
   public enum State { STREAMING, COMPLETE, FAILED }
 
-  private final PartialFile partial;
-  private final AsyncFile file;
+  private AsyncFile file;
   private final ResponseHead head;
   private final MessageDigest digest = Sha256.newDigest();
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+  /** The batch being written, which starts at {@link #readable}; null when no write is under way. */
+  private Buffer writingBatch;
   private final Promise<Sha256> done = Promise.promise();
   private List<Runnable> parked = new ArrayList<>();
   private Runnable onDrained = () -> {};
@@ -53,14 +55,24 @@ public final class Transfer {
   private int readers;
   private boolean closed;
 
-  public Transfer(PartialFile partial, AsyncFile file, ResponseHead head) {
-    this.partial = partial;
-    this.file = file;
+  /**
+   * @param fileReady the partial file, possibly still being created: bytes wait in memory for it (and
+   *     readers take them from there), so a slow disk never delays a client's first byte
+   */
+  public Transfer(Future<AsyncFile> fileReady, ResponseHead head) {
     this.head = head;
-  }
-
-  public PartialFile partial() {
-    return partial;
+    fileReady.onComplete(ar -> {
+      if (ar.failed()) {
+        fail(new IOException("cannot create a file in the cache: " + ar.cause().getMessage(), ar.cause()));
+        return;
+      }
+      file = ar.result();
+      if (state == State.STREAMING) {
+        writeNext();
+      } else {
+        closeIfIdle();
+      }
+    });
   }
 
   public ResponseHead head() {
@@ -112,6 +124,7 @@ public final class Transfer {
     queue.add(chunk);
     queuedBytes += chunk.length();
     writeNext();
+    wakeReaders();
     if (queuedBytes >= HIGH_WATER) {
       sourcePaused = true;
       return false;
@@ -139,6 +152,7 @@ public final class Transfer {
     }
     state = State.FAILED;
     failure = cause;
+    writingBatch = null;
     queue.clear();
     queuedBytes = 0;
     done.tryFail(cause);
@@ -154,6 +168,34 @@ public final class Transfer {
   public void release() {
     readers--;
     closeIfIdle();
+  }
+
+  /**
+   * Up to {@code max} bytes at {@code position} from memory, when {@code position} lies in the bytes
+   * received but not yet on disk; null otherwise. The buffer is a slice: no copy is made.
+   */
+  public Buffer inMemory(long position, int max) {
+    if (state == State.FAILED || position < readable || position >= received) {
+      return null;
+    }
+    long start = readable;
+    if (writingBatch != null) {
+      if (position < start + writingBatch.length()) {
+        return slice(writingBatch, (int) (position - start), max);
+      }
+      start += writingBatch.length();
+    }
+    for (Buffer b : queue) {
+      if (position < start + b.length()) {
+        return slice(b, (int) (position - start), max);
+      }
+      start += b.length();
+    }
+    return null;
+  }
+
+  private static Buffer slice(Buffer b, int from, int max) {
+    return b.slice(from, Math.min(b.length(), from + max));
   }
 
   /** Reads up to {@code length} readable bytes at {@code position}. */
@@ -172,7 +214,7 @@ public final class Transfer {
   }
 
   private void writeNext() {
-    if (writing || state != State.STREAMING) {
+    if (writing || state != State.STREAMING || file == null) {
       return;
     }
     if (queue.isEmpty()) {
@@ -192,14 +234,16 @@ public final class Transfer {
     }
     int length = batch.length();
     writing = true;
+    writingBatch = batch;
     file.write(batch, readable).onComplete(ar -> {
       writing = false;
+      writingBatch = null;
       if (state != State.STREAMING) {
         closeIfIdle();
         return;
       }
       if (ar.failed()) {
-        fail(new IOException("cannot write to the cache (" + partial.path().getParent() + "): " + ar.cause().getMessage(), ar.cause()));
+        fail(new IOException("cannot write to the cache: " + ar.cause().getMessage(), ar.cause()));
         return;
       }
       readable += length;
@@ -231,7 +275,7 @@ public final class Transfer {
   }
 
   private void closeIfIdle() {
-    if (!closed && state != State.STREAMING && readers == 0 && !writing) {
+    if (!closed && file != null && state != State.STREAMING && readers == 0 && !writing) {
       closed = true;
       file.close();
     }

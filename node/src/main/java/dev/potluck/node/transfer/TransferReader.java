@@ -1,6 +1,7 @@
 package dev.potluck.node.transfer;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,15 +47,23 @@ public final class TransferReader {
   }
 
   private void pump() {
-    if (finished) {
-      return;
-    }
-    if (end >= 0 && position >= end) {
-      finish(true);
-      return;
-    }
-    long available = transfer.readable() - position;
-    if (available > 0) {
+    // Bytes still in memory are written out in a loop; only disk reads go asynchronous.
+    while (!finished) {
+      if (transfer.state() == Transfer.State.FAILED) {
+        finish(false);
+        return;
+      }
+      if (end >= 0 && position >= end) {
+        finish(true);
+        return;
+      }
+      if (position >= transfer.received()) {
+        switch (transfer.state()) {
+          case COMPLETE -> finish(end < 0 || position >= end);
+          default -> transfer.awaitProgress(this::pump);
+        }
+        return;
+      }
       if (response.writeQueueFull()) {
         armStallTimer();
         response.drainHandler(v -> {
@@ -63,8 +72,15 @@ public final class TransferReader {
         });
         return;
       }
-      int want = (int) Math.min(CHUNK, end >= 0 ? Math.min(available, end - position) : available);
-      transfer.read(position, want).onComplete(ar -> {
+      int want = (int) (end >= 0 ? Math.min(CHUNK, end - position) : CHUNK);
+      Buffer fromMemory = transfer.inMemory(position, want);
+      if (fromMemory != null) {
+        position += fromMemory.length();
+        response.write(fromMemory);
+        continue;
+      }
+      int fromDisk = (int) Math.min(want, transfer.readable() - position);
+      transfer.read(position, fromDisk).onComplete(ar -> {
         if (finished) {
           return;
         }
@@ -78,11 +94,6 @@ public final class TransferReader {
         pump();
       });
       return;
-    }
-    switch (transfer.state()) {
-      case COMPLETE -> finish(end < 0 || position >= end);
-      case FAILED -> finish(false);
-      case STREAMING -> transfer.awaitProgress(this::pump);
     }
   }
 
