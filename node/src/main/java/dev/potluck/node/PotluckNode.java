@@ -17,6 +17,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.LinkedHashMap;
@@ -56,7 +57,12 @@ public final class PotluckNode {
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
   public static Future<PotluckNode> start(NodeConfig config) {
-    Vertx vertx = Vertx.vertx();
+    // Native epoll where available (Linux): sendfile and socket I/O with fewer copies and wake-ups.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    if (!vertx.isNativeTransportEnabled()) {
+      LoggerFactory.getLogger(PotluckNode.class).info("native transport unavailable ({}); using Java NIO",
+          vertx.unavailableNativeTransportCause() == null ? "unknown" : vertx.unavailableNativeTransportCause().getMessage());
+    }
     Context context = vertx.getOrCreateContext();
     Promise<PotluckNode> started = Promise.promise();
     context.runOnContext(v -> vertx.executeBlocking(() -> FileStore.open(config.cacheDir(), config.cacheSize()))
