@@ -1,0 +1,36 @@
+package dev.potluck.node.cluster;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * How a node joins its group.
+ *
+ * @param clusterName nodes with another name never join this group
+ * @param bind the IPv4 address the group's TCP transport listens on (never a wildcard: JGroups would
+ *     advertise it to peers)
+ * @param port the group's TCP port
+ * @param seeds other members' {@code bind:port}, asked first when joining (may be empty)
+ * @param secret the cluster secret, or null: with one, all group traffic is encrypted with a key
+ *     derived from it, and a node holding another secret stays out
+ */
+public record ClusterSettings(String clusterName, InetAddress bind, int port, List<InetSocketAddress> seeds,
+    byte[] secret) {
+
+  public ClusterSettings {
+    if (clusterName == null || !clusterName.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("cluster name must be 1-64 letters, digits, '.', '_' or '-': '" + clusterName + "'");
+    }
+    if (bind == null || bind.isAnyLocalAddress() || bind.getAddress().length != 4) {
+      throw new IllegalArgumentException("the cluster needs a specific IPv4 address to bind, not " + bind);
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("cluster port out of range (1-65535): " + port);
+    }
+    seeds = List.copyOf(seeds);
+    if (secret != null && secret.length < 16) {
+      throw new IllegalArgumentException("the cluster secret must have at least 16 bytes, has " + secret.length);
+    }
+  }
+}

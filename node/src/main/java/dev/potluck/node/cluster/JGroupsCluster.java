@@ -1,0 +1,211 @@
+package dev.potluck.node.cluster;
+
+import dev.potluck.protocol.Message;
+import dev.potluck.protocol.NodeId;
+import dev.potluck.protocol.codec.MalformedMessageException;
+import dev.potluck.protocol.codec.MessageCodec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.spec.SecretKeySpec;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.SYM_ENCRYPT;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.NameCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's membership in its group: a JGroups channel over TCP, named by the node's stable
+ * {@link NodeId}, carrying {@link Message}s in their {@link MessageCodec} form.
+ *
+ * <p>Views are reported as node ids (members whose id is not yet known are left out until it is).
+ * Frames that do not decode are logged and dropped: a bad peer can never crash the node. Callbacks run
+ * on JGroups' threads; {@link #send} may block briefly under flow control, so callers on an event loop
+ * hand it to a worker.
+ */
+public final class JGroupsCluster implements AutoCloseable {
+
+  /** Where membership changes and messages go. */
+  public interface Listener {
+    void onView(List<NodeId> members);
+
+    void onMessage(NodeId from, Message message);
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(JGroupsCluster.class);
+
+  private final JChannel channel;
+  private final NodeId self;
+  private final Object lock = new Object();
+  /** Guarded by {@link #lock}. */
+  private Map<NodeId, Address> addresses = Map.of();
+
+  private JGroupsCluster(JChannel channel, NodeId self) {
+    this.channel = channel;
+    this.self = self;
+  }
+
+  /** Builds the stack, joins {@code settings.clusterName()} and returns once this node is in a view. */
+  public static JGroupsCluster join(ClusterSettings settings, NodeId self, Listener listener) throws Exception {
+    JChannel channel = new JChannel(stack(settings));
+    channel.name(self.hex());
+    JGroupsCluster cluster = new JGroupsCluster(channel, self);
+    channel.setReceiver(new Receiver() {
+      @Override
+      public void receive(org.jgroups.Message message) {
+        cluster.deliver(message, listener);
+      }
+
+      @Override
+      public void viewAccepted(View view) {
+        listener.onView(cluster.remember(view));
+      }
+    });
+    try {
+      channel.connect(settings.clusterName());
+    } catch (Exception e) {
+      channel.close();
+      throw new IllegalStateException("cannot join cluster '" + settings.clusterName() + "' on "
+          + settings.bind().getHostAddress() + ":" + settings.port() + ": " + e.getMessage(), e);
+    }
+    return cluster;
+  }
+
+  /** The stack that behaved well in trials: TCP, seeded discovery, merge, two failure detectors. */
+  static List<Protocol> stack(ClusterSettings settings) throws Exception {
+    TCP tcp = new TCP();
+    tcp.setBindAddress(settings.bind());
+    tcp.setBindPort(settings.port());
+    tcp.setPortRange(0);
+    List<Protocol> protocols = new ArrayList<>();
+    protocols.add(tcp);
+    protocols.add(new TCPPING().initialHosts(settings.seeds()).setPortRange(0));
+    protocols.add(new MERGE3().setMinInterval(2_000).setMaxInterval(6_000));
+    protocols.add(new FD_SOCK2());
+    protocols.add(new FD_ALL3().setTimeout(5_000).setInterval(1_000));
+    protocols.add(new VERIFY_SUSPECT2().setTimeout(1_000));
+    if (settings.secret() != null) {
+      protocols.add(new SYM_ENCRYPT().setSecretKey(new SecretKeySpec(deriveKey(settings.secret()), "AES")));
+    }
+    protocols.add(new NAKACK2().useMcastXmit(false));
+    protocols.add(new UNICAST3());
+    protocols.add(new STABLE());
+    protocols.add(new GMS().setJoinTimeout(1_000));
+    protocols.add(new UFC());
+    protocols.add(new MFC());
+    protocols.add(new FRAG4());
+    return protocols;
+  }
+
+  /** A 128-bit AES key from the secret, bound to this use so the secret itself never goes on the wire. */
+  static byte[] deriveKey(byte[] secret) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update("potluck cluster key v1\0".getBytes(StandardCharsets.US_ASCII));
+      sha.update(secret);
+      byte[] key = new byte[16];
+      System.arraycopy(sha.digest(), 0, key, 0, key.length);
+      return key;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  public NodeId self() {
+    return self;
+  }
+
+  /** The current members, this node included, by node id. */
+  public List<NodeId> members() {
+    synchronized (lock) {
+      return List.copyOf(addresses.keySet());
+    }
+  }
+
+  /** Sends {@code message} to one member; false when that member is not in the view. */
+  public boolean send(NodeId to, Message message) throws Exception {
+    Address address;
+    synchronized (lock) {
+      address = addresses.get(to);
+    }
+    if (address == null) {
+      return false;
+    }
+    channel.send(new BytesMessage(address, MessageCodec.encode(message)));
+    return true;
+  }
+
+  /** Sends {@code message} to every member but this node. */
+  public void broadcast(Message message) throws Exception {
+    // A multicast over TCP reaches every member; this node drops its own copy on delivery.
+    channel.send(new BytesMessage(null, MessageCodec.encode(message)));
+  }
+
+  @Override
+  public void close() {
+    channel.close();
+  }
+
+  private List<NodeId> remember(View view) {
+    Map<NodeId, Address> known = new HashMap<>();
+    for (Address member : view.getMembers()) {
+      NodeId id = idOf(member);
+      if (id != null) {
+        known.put(id, member);
+      }
+    }
+    synchronized (lock) {
+      addresses = Map.copyOf(known);
+    }
+    log.info("cluster view {}: {} member(s)", view.getViewId(), known.size());
+    return List.copyOf(known.keySet());
+  }
+
+  private void deliver(org.jgroups.Message message, Listener listener) {
+    NodeId from = idOf(message.getSrc());
+    if (from == null || from.equals(self)) {
+      return;
+    }
+    Message decoded;
+    try {
+      decoded = MessageCodec.decode(message.getArray(), message.getOffset(), message.getLength());
+    } catch (MalformedMessageException e) {
+      log.warn("dropped a malformed message from {}: {}", from, e.getMessage());
+      return;
+    }
+    listener.onMessage(from, decoded);
+  }
+
+  private static NodeId idOf(Address address) {
+    String name = address == null ? null : NameCache.get(address);
+    if (name == null) {
+      return null;
+    }
+    try {
+      return NodeId.parse(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
