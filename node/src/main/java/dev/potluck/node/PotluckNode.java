@@ -8,6 +8,8 @@ import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.NodeConfig;
 import dev.potluck.node.http.AccessPolicy;
 import dev.potluck.node.http.ClientFront;
+import dev.potluck.node.http.PeerFront;
+import dev.potluck.node.http.PeerSettings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoreStats;
 import dev.potluck.node.upstream.Upstream;
@@ -43,6 +45,8 @@ public final class PotluckNode {
   private final Thread loopThread;
   private final long startedAtMillis = System.currentTimeMillis();
   private HttpServer server;
+  private HttpServer peerServer;
+  private String peerHost;
 
   private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store) {
     this.vertx = vertx;
@@ -57,6 +61,11 @@ public final class PotluckNode {
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
   public static Future<PotluckNode> start(NodeConfig config) {
+    return start(config, null);
+  }
+
+  /** As {@link #start(NodeConfig)}, and also serves other nodes on the peer listener when one is given. */
+  public static Future<PotluckNode> start(NodeConfig config, PeerSettings peer) {
     // Native epoll where available (Linux): sendfile and socket I/O with fewer copies and wake-ups.
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     if (!vertx.isNativeTransportEnabled()) {
@@ -69,7 +78,7 @@ public final class PotluckNode {
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
         .map(store -> new PotluckNode(vertx, context, config, store))
-        .compose(node -> node.listen().map(node))
+        .compose(node -> node.listen().compose(listening -> node.listenForPeers(peer)).map(node))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             started.complete(ar.result());
@@ -98,6 +107,30 @@ public final class PotluckNode {
           server = s;
           return null;
         });
+  }
+
+  private Future<Void> listenForPeers(PeerSettings peer) {
+    if (peer == null) {
+      return Future.succeededFuture();
+    }
+    HostPort listen = peer.listen();
+    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret());
+    return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
+            .setCompressionSupported(false).setIdleTimeout(120))
+        .requestHandler(front)
+        .listen(listen.port(), listen.host())
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "cannot listen for peers on " + listen + ": " + e.getMessage(), e)))
+        .map(s -> {
+          peerServer = s;
+          peerHost = listen.host();
+          return null;
+        });
+  }
+
+  /** Where the peer listener really listens, or null when there is none. */
+  public HostPort peerAddress() {
+    return peerServer == null ? null : new HostPort(peerHost, peerServer.actualPort());
   }
 
   /** Where the client listener really listens (the port is resolved when 0 was asked for). */
@@ -148,6 +181,9 @@ public final class PotluckNode {
   public void stop(Duration grace) throws InterruptedException {
     Future<Void> closing = server == null ? Future.succeededFuture()
         : server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+    if (peerServer != null) {
+      closing = closing.eventually(() -> peerServer.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS));
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     await(closing, grace.plusSeconds(5));
     // Fetches and commits under way finish within the grace, so that no disk task outlives the node.

@@ -104,6 +104,18 @@ public final class LocalCache {
     return fetch(key, url, null, userAgent).andThen(ar -> count(ar.result()));
   }
 
+  /**
+   * What this node has of {@code key} for a peer: the stored object, or the body still arriving, or
+   * null. Never fetches, never revalidates: a peer asks for what it was told this node holds.
+   */
+  public Source peek(ObjectKey key) {
+    Flight flight = flights.get(key);
+    if (flight != null && flight.transfer != null) {
+      return new Source.Live(flight.transfer, Disposition.JOINED);
+    }
+    return store.get(key).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
+  }
+
   public CacheCounters counters() {
     return counters;
   }
