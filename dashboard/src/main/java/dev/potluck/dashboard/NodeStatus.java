@@ -7,6 +7,7 @@ import java.util.Map;
  * What {@code GET /api/v1/status} reports: the node's identity, its store, and what it has done.
  *
  * @param answers requests answered, by how (hit, miss, joined, revalidated, stale, pass)
+ * @param verificationFailures bodies from peers discarded because their SHA-256 was not the announced one
  */
 public record NodeStatus(
     String version,
@@ -21,7 +22,8 @@ public record NodeStatus(
     Map<String, Long> answers,
     long upstreamRequests,
     long upstreamBytes,
-    long upstreamFailures) {
+    long upstreamFailures,
+    long verificationFailures) {
 
   public NodeStatus {
     answers = Map.copyOf(answers);
@@ -47,6 +49,8 @@ public record NodeStatus(
         .put("upstream", new JsonObject()
             .put("requests", upstreamRequests)
             .put("bytes", upstreamBytes)
-            .put("failures", upstreamFailures));
+            .put("failures", upstreamFailures))
+        .put("peers", new JsonObject()
+            .put("verificationFailures", verificationFailures));
   }
 }

@@ -14,6 +14,7 @@ import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoreStats;
 import dev.potluck.node.upstream.Upstream;
 import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -128,6 +129,27 @@ public final class PotluckNode {
         });
   }
 
+  /**
+   * Takes {@code url}'s object from a peer instead of upstream, verified against {@code sha256}; the
+   * future completes once the object is stored (or fails). Safe to call from any thread.
+   */
+  public Future<Long> fetchFromPeer(String url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
+    Promise<Long> done = Promise.promise();
+    context.runOnContext(v -> cache.fetchFromPeer(CanonicalUrl.parse(url), peerHost, peerPort, secret, sha256)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            done.fail(ar.cause());
+          } else if (ar.result() instanceof dev.potluck.node.cache.Source.Live live) {
+            live.transfer().completion().onComplete(c -> done.handle(c.map(sha -> live.transfer().received())));
+          } else if (ar.result() instanceof dev.potluck.node.cache.Source.Stored stored) {
+            done.complete(stored.object().size());
+          } else {
+            done.fail("the peer answered " + ((dev.potluck.node.cache.Source.Passthrough) ar.result()).status());
+          }
+        }));
+    return done.future();
+  }
+
   /** Where the peer listener really listens, or null when there is none. */
   public HostPort peerAddress() {
     return peerServer == null ? null : new HostPort(peerHost, peerServer.actualPort());
@@ -170,7 +192,7 @@ public final class PotluckNode {
     return new NodeStatus(Version.current(), address().toString(), config.cacheDir().toString(),
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
-        counters.upstreamFailures());
+        counters.upstreamFailures(), counters.verificationFailures());
   }
 
   /**

@@ -11,6 +11,7 @@ public final class CacheCounters {
   private long upstreamRequests;
   private long upstreamBytes;
   private long upstreamFailures;
+  private long verificationFailures;
 
   void answered(Disposition d) {
     answers.merge(d, 1L, Long::sum);
@@ -26,6 +27,15 @@ public final class CacheCounters {
 
   void upstreamFailure() {
     upstreamFailures++;
+  }
+
+  void verificationFailure() {
+    verificationFailures++;
+  }
+
+  /** Bodies from peers whose SHA-256 was not the announced one (discarded). */
+  public long verificationFailures() {
+    return verificationFailures;
   }
 
   public Map<Disposition, Long> answers() {

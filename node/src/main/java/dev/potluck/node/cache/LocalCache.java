@@ -6,11 +6,13 @@ import dev.potluck.node.store.PartialFile;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.transfer.ResponseHead;
 import dev.potluck.node.transfer.Transfer;
+import dev.potluck.node.transfer.VerificationException;
 import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.upstream.UpstreamFailure;
 import dev.potluck.node.upstream.Validators;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.PeerApi;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import dev.potluck.scheduler.freshness.ObjectKind;
@@ -64,6 +66,16 @@ public final class LocalCache {
 
   private record Prepared(PartialFile partial, AsyncFile file) {}
 
+  /**
+   * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API with the
+   * digest the object must have.
+   */
+  private record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected) {
+    static Origin upstream(CanonicalUrl url) {
+      return new Origin(url, Map.of(), null);
+    }
+  }
+
   public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
     this.vertx = vertx;
     this.store = store;
@@ -96,12 +108,36 @@ public final class LocalCache {
         count(hit);
         return Future.succeededFuture(hit);
       }
-      return fetch(key, url, object, userAgent).andThen(ar -> count(ar.result()));
+      return fetch(key, url, object, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
     }
     if (headOnly) {
       return head(url, userAgent).andThen(ar -> count(ar.result()));
     }
-    return fetch(key, url, null, userAgent).andThen(ar -> count(ar.result()));
+    return fetch(key, url, null, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+  }
+
+  /**
+   * Takes {@code url}'s object from a peer's API instead of upstream, requiring {@code sha256}: a body
+   * that differs is discarded and its readers get an error. Joins a fetch already under way and
+   * answers a stored copy directly.
+   *
+   * @param secret the cluster secret, or null
+   */
+  public Future<Source> fetchFromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
+    ObjectKey key = ObjectKey.of(url);
+    Flight flight = flights.get(key);
+    if (flight != null) {
+      return flight.answer.future();
+    }
+    Optional<StoredObject> stored = store.get(key);
+    if (stored.isPresent()) {
+      return Future.succeededFuture(new Source.Stored(stored.get(), Disposition.HIT));
+    }
+    String path = PeerApi.objectPath(key);
+    CanonicalUrl peerUrl = CanonicalUrl.parse("http://" + (peerHost.contains(":") ? "[" + peerHost + "]" : peerHost)
+        + ":" + peerPort + path);
+    Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
+    return fetch(key, url, null, null, new Origin(peerUrl, headers, sha256));
   }
 
   /**
@@ -125,7 +161,7 @@ public final class LocalCache {
     return flights.size();
   }
 
-  private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
+  private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
     Flight flight = new Flight();
     flights.put(key, flight);
     flight.prepared = prepare(key);
@@ -133,7 +169,7 @@ public final class LocalCache {
     Validators validators = stale == null ? Validators.NONE
         : new Validators(stale.meta().etag(), stale.meta().lastModified());
     counters.upstreamRequest();
-    upstream.send(HttpMethod.GET, url, validators, userAgent).onComplete(ar -> {
+    upstream.send(HttpMethod.GET, origin.requestUrl(), validators, userAgent, origin.headers()).onComplete(ar -> {
       if (ar.failed()) {
         discardPrepared(flight);
         settleFailure(key, flight, url, stale, ar.cause());
@@ -142,7 +178,8 @@ public final class LocalCache {
       HttpClientResponse response = ar.result();
       int status = response.statusCode();
       if (status == 200) {
-        receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED);
+        receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED,
+            origin.expected());
         return;
       }
       discardPrepared(flight);
@@ -191,7 +228,7 @@ public final class LocalCache {
   }
 
   private void receive(ObjectKey key, Flight flight, CanonicalUrl url, HttpClientResponse response, long startedAt,
-      Disposition disposition) {
+      Disposition disposition, Sha256 expected) {
     ResponseHead head;
     try {
       head = headOf(response);
@@ -207,6 +244,9 @@ public final class LocalCache {
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
+    if (expected != null) {
+      transfer.expect(expected);
+    }
     flight.transfer = transfer;
     transfer.retain(); // the flight's own hold, released once the object is committed or dropped
     response.handler(chunk -> {
@@ -231,6 +271,9 @@ public final class LocalCache {
       HttpClientResponse response, Sha256 sha256, long startedAt, Throwable failure) {
     if (failure != null || partial == null) {
       counters.upstreamFailure();
+      if (failure instanceof VerificationException) {
+        counters.verificationFailure();
+      }
       log.warn("fetching {} failed: {}", url, failure == null ? "no partial file" : failure.getMessage());
       response.request().reset();
       onWorker(() -> {

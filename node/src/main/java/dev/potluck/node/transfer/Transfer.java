@@ -35,6 +35,8 @@ public final class Transfer {
 
   private AsyncFile file;
   private final ResponseHead head;
+  /** When set (a peer's copy), the body must have this digest to count as complete. */
+  private Sha256 expectedSha256;
   private final MessageDigest digest = Sha256.newDigest();
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   /** The batch being written, which starts at {@link #readable}; null when no write is under way. */
@@ -73,6 +75,14 @@ public final class Transfer {
         closeIfIdle();
       }
     });
+  }
+
+  /**
+   * Requires the finished body to have {@code sha256}: a body that differs fails instead of
+   * completing, so its readers see an error, never a complete-looking wrong file.
+   */
+  public void expect(Sha256 sha256) {
+    this.expectedSha256 = sha256;
   }
 
   public ResponseHead head() {
@@ -258,8 +268,13 @@ public final class Transfer {
   }
 
   private void complete() {
+    Sha256 actual = Sha256.of(digest);
+    if (expectedSha256 != null && !expectedSha256.equals(actual)) {
+      fail(new VerificationException(expectedSha256, actual, received));
+      return;
+    }
     state = State.COMPLETE;
-    sha256 = Sha256.of(digest);
+    sha256 = actual;
     done.tryComplete(sha256);
     wakeReaders();
     closeIfIdle();

@@ -57,7 +57,10 @@ public final class TransferReader {
         finish(true);
         return;
       }
-      if (position >= transfer.received()) {
+      // The last byte waits until the transfer is complete (length checked, digest verified), so a
+      // client never holds a whole body that later turns out wrong.
+      long sendable = transfer.state() == Transfer.State.COMPLETE ? transfer.received() : transfer.received() - 1;
+      if (position >= sendable) {
         switch (transfer.state()) {
           case COMPLETE -> finish(end < 0 || position >= end);
           default -> transfer.awaitProgress(this::pump);
@@ -72,7 +75,7 @@ public final class TransferReader {
         });
         return;
       }
-      int want = (int) (end >= 0 ? Math.min(CHUNK, end - position) : CHUNK);
+      int want = (int) Math.min(sendable - position, end >= 0 ? Math.min(CHUNK, end - position) : CHUNK);
       Buffer fromMemory = transfer.inMemory(position, want);
       if (fromMemory != null) {
         position += fromMemory.length();

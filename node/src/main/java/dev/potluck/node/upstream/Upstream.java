@@ -44,6 +44,12 @@ public final class Upstream {
    * comes back paused, so the caller can attach handlers after any asynchronous set-up.
    */
   public Future<HttpClientResponse> send(HttpMethod method, CanonicalUrl url, Validators validators, String userAgent) {
+    return send(method, url, validators, userAgent, java.util.Map.of());
+  }
+
+  /** As above, with extra request headers (a peer's token). */
+  public Future<HttpClientResponse> send(HttpMethod method, CanonicalUrl url, Validators validators, String userAgent,
+      java.util.Map<String, String> headers) {
     RequestOptions options = new RequestOptions()
         .setMethod(method)
         .setAbsoluteURI(url.toString())
@@ -51,6 +57,7 @@ public final class Upstream {
         .setConnectTimeout(timeoutMillis)
         .setIdleTimeout(timeoutMillis)
         .putHeader(HttpHeaders.USER_AGENT, userAgent == null ? USER_AGENT : USER_AGENT + " " + userAgent);
+    headers.forEach(options::putHeader);
     if (validators.etag() != null) {
       options.putHeader(HttpHeaders.IF_NONE_MATCH, validators.etag());
     }

@@ -1,0 +1,130 @@
+package dev.potluck.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.potluck.node.PotluckNode;
+import dev.potluck.node.config.HostPort;
+import dev.potluck.node.http.PeerSettings;
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.PeerApi;
+import dev.potluck.protocol.Sha256;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One node takes an object from another's peer API, verified; a lying peer's bytes are never kept or handed out. */
+class PeerFetchIT {
+
+  private static final long MB = 1L << 20;
+  private static final byte[] SECRET = "the office cluster secret".getBytes(StandardCharsets.UTF_8);
+
+  @TempDir Path work;
+  private OriginServer origin;
+  private PotluckNode a;
+  private PotluckNode b;
+
+  @BeforeEach
+  void start() throws Exception {
+    origin = OriginServer.start();
+    a = start("a");
+    b = start("b");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    a.stop(Duration.ofSeconds(5));
+    b.stop(Duration.ofSeconds(5));
+    origin.close();
+  }
+
+  private PotluckNode start(String name) throws Exception {
+    return PotluckNode.start(InProcessNode.config(work.resolve(name)),
+        new PeerSettings(new HostPort("127.0.0.1", 0), SECRET)).toCompletionStage().toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void fromAHolder_verifiedStoredAndServedWithoutUpstream() throws Exception {
+    origin.route("/pool/shared.deb", OriginServer.body(3 * MB, 51));
+    String url = origin.url("/pool/shared.deb");
+    Sha256 sha = Sha256.parse(origin.sha256("/pool/shared.deb"));
+    assertEquals("miss", new ProxyClient(a.address().port()).get(url).cache());
+
+    long size = b.fetchFromPeer(url, "127.0.0.1", a.peerAddress().port(), SECRET, sha)
+        .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    assertEquals(3 * MB, size);
+    awaitIdle(b);
+    ProxyClient.Fetched fromB = new ProxyClient(b.address().port()).get(url);
+    assertEquals("hit", fromB.cache());
+    assertEquals(sha.hex(), fromB.sha256());
+    assertEquals(1, origin.count("GET", "/pool/shared.deb"), "the second node never went upstream");
+  }
+
+  @Test
+  void lyingPeer_bytesDiscardedAndNeverHandedOutAsComplete() throws Exception {
+    // A "peer" that answers the object's key with other bytes of the same length, slowly.
+    String url = "http://deb.example/pool/lie.deb";
+    byte[] truth = new byte[2 * (int) MB];
+    new Random(1).nextBytes(truth);
+    byte[] lie = truth.clone();
+    lie[lie.length / 2] ^= 1;
+    HttpServer liar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+    liar.createContext(PeerApi.objectPath(ObjectKey.of(CanonicalUrl.parse(url))), exchange -> {
+      exchange.sendResponseHeaders(200, lie.length);
+      try {
+        for (int off = 0; off < lie.length; off += 256 * 1024) {
+          exchange.getResponseBody().write(lie, off, Math.min(256 * 1024, lie.length - off));
+          exchange.getResponseBody().flush();
+          Thread.sleep(50);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
+    liar.start();
+    try {
+      CompletableFuture<Long> fetch = b.fetchFromPeer(url, "127.0.0.1", liar.getAddress().getPort(), SECRET,
+          Sha256.of(truth)).toCompletionStage().toCompletableFuture();
+      // A local client joins the download while it is under way.
+      CompletableFuture<ProxyClient.Fetched> client = CompletableFuture.supplyAsync(() -> {
+        try {
+          return new ProxyClient(b.address().port()).get(url);
+        } catch (IOException | InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> fetch.get(1, TimeUnit.MINUTES));
+      assertTrue(failed.getCause().getMessage().contains("SHA-256 mismatch"), failed.getCause().getMessage());
+      ExecutionException clientFailed = assertThrows(ExecutionException.class, () -> client.get(1, TimeUnit.MINUTES),
+          "a client must never receive the lying peer's body as complete");
+      assertTrue(clientFailed.getCause() instanceof IllegalStateException);
+      awaitIdle(b);
+      assertEquals(0, b.status().storedObjects());
+      assertEquals(1, b.status().verificationFailures());
+    } finally {
+      liar.stop(0);
+    }
+  }
+
+  private static void awaitIdle(PotluckNode node) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (node.status().activeFetches() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+}
