@@ -10,6 +10,7 @@ import java.util.Map;
  * @param verificationFailures bodies from peers discarded because their SHA-256 was not the announced one
  */
 public record NodeStatus(
+    String nodeId,
     String version,
     String listen,
     String cacheDir,
@@ -35,6 +36,7 @@ public record NodeStatus(
     answers.forEach(answerJson::put);
     return new JsonObject()
         .put("status", "ready")
+        .put("nodeId", nodeId)
         .put("version", version)
         .put("listen", listen)
         .put("uptimeSeconds", uptimeSeconds)

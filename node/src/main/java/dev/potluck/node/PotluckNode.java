@@ -13,7 +13,9 @@ import dev.potluck.node.http.PeerSettings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoreStats;
 import dev.potluck.node.upstream.Upstream;
+import dev.potluck.node.store.NodeIdentity;
 import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import io.vertx.core.Context;
@@ -39,6 +41,7 @@ public final class PotluckNode {
   private final Vertx vertx;
   private final NodeConfig config;
   private final FileStore store;
+  private final NodeId id;
   private final Upstream upstream;
   private final LocalCache cache;
   private final Context context;
@@ -49,8 +52,9 @@ public final class PotluckNode {
   private HttpServer peerServer;
   private String peerHost;
 
-  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store) {
+  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id) {
     this.vertx = vertx;
+    this.id = id;
     this.context = context;
     this.loopThread = Thread.currentThread();
     this.config = config;
@@ -75,10 +79,12 @@ public final class PotluckNode {
     }
     Context context = vertx.getOrCreateContext();
     Promise<PotluckNode> started = Promise.promise();
-    context.runOnContext(v -> vertx.executeBlocking(() -> FileStore.open(config.cacheDir(), config.cacheSize()))
+    record Opened(FileStore store, NodeId id) {}
+    context.runOnContext(v -> vertx.executeBlocking(() -> new Opened(
+            FileStore.open(config.cacheDir(), config.cacheSize()), NodeIdentity.loadOrCreate(config.cacheDir())))
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
-        .map(store -> new PotluckNode(vertx, context, config, store))
+        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id()))
         .compose(node -> node.listen().compose(listening -> node.listenForPeers(peer)).map(node))
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -160,6 +166,11 @@ public final class PotluckNode {
     return new HostPort(config.listen().host(), server.actualPort());
   }
 
+  /** This node's stable id, kept in its cache folder. */
+  public NodeId id() {
+    return id;
+  }
+
   public NodeConfig config() {
     return config;
   }
@@ -189,7 +200,7 @@ public final class PotluckNode {
     CacheCounters counters = cache.counters();
     Map<String, Long> answers = new LinkedHashMap<>();
     counters.answers().forEach((d, n) -> answers.put(d.header(), n));
-    return new NodeStatus(Version.current(), address().toString(), config.cacheDir().toString(),
+    return new NodeStatus(id.hex(), Version.current(), address().toString(), config.cacheDir().toString(),
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
         counters.upstreamFailures(), counters.verificationFailures());

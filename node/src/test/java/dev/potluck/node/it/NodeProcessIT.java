@@ -40,7 +40,9 @@ class NodeProcessIT {
     Path cache = work.resolve("cache");
     origin.route("/pool/keep.deb", OriginServer.body(3 * MB, 21));
     int port = freePort();
+    String firstId;
     try (NodeProcess node = NodeProcess.start(work, port, List.of(), "--cache-dir", cache.toString())) {
+      firstId = nodeId(port);
       assertEquals("miss", node.client().get(origin.url("/pool/keep.deb")).cache());
       awaitStored(cache, 1);
       assertEquals(143, node.terminate(), "SIGTERM ends the node the way the JVM reports a TERM");
@@ -49,6 +51,7 @@ class NodeProcessIT {
     try (NodeProcess node = NodeProcess.start(work, port, List.of(), "--cache-dir", cache.toString())) {
       ProxyClient.Fetched again = node.client().get(origin.url("/pool/keep.deb"));
       assertEquals("hit", again.cache());
+      assertEquals(firstId, nodeId(port), "the node id survives a restart");
       assertEquals(origin.sha256("/pool/keep.deb"), again.sha256());
     }
     assertEquals(1, origin.count("GET", "/pool/keep.deb"));
@@ -153,6 +156,15 @@ class NodeProcessIT {
       assertEquals(1, result.exitCode(), result.output());
       assertTrue(result.output().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), result.output());
     }
+  }
+
+  private static String nodeId(int port) throws Exception {
+    String status = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/status")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"nodeId\" : \"([0-9a-f]{32})\"").matcher(status);
+    assertTrue(m.find(), status);
+    return m.group(1);
   }
 
   private static long partialBytes(Path cache) throws IOException {
