@@ -1,5 +1,6 @@
 package dev.potluck.node.cluster;
 
+import dev.potluck.node.cluster.mdns.MdnsPing;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.codec.MalformedMessageException;
@@ -92,7 +93,10 @@ public final class JGroupsCluster implements AutoCloseable {
     return cluster;
   }
 
-  /** The stack that behaved well in trials: TCP, seeded discovery, merge, two failure detectors. */
+  /**
+   * The stack that behaved well in trials: TCP, seeded discovery (plus mDNS-fed discovery when on),
+   * merge, two failure detectors.
+   */
   static List<Protocol> stack(ClusterSettings settings) throws Exception {
     TCP tcp = new TCP();
     tcp.setBindAddress(settings.bind());
@@ -101,8 +105,15 @@ public final class JGroupsCluster implements AutoCloseable {
     List<Protocol> protocols = new ArrayList<>();
     protocols.add(tcp);
     protocols.add(new TCPPING().initialHosts(settings.seeds()).setPortRange(0));
+    if (settings.discovered() != null) {
+      // The topmost discovery protocol asks every one below it too, so seeds and mDNS peers both count.
+      protocols.add(new MdnsPing(settings.discovered()));
+    }
     protocols.add(new MERGE3().setMinInterval(2_000).setMaxInterval(6_000));
-    protocols.add(new FD_SOCK2());
+    // Bound like the transport: on the wildcard, nodes that share a port (one per host, as deployed)
+    // all name their FD_SOCK2 end 0.0.0.0:port+100, their connections collide, and healthy members
+    // are suspected over and over after every merge.
+    protocols.add(new FD_SOCK2().setBindAddress(settings.bind()));
     protocols.add(new FD_ALL3().setTimeout(5_000).setInterval(1_000));
     protocols.add(new VERIFY_SUSPECT2().setTimeout(1_000));
     if (settings.secret() != null) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.cluster.JGroupsCluster;
+import dev.potluck.node.cluster.mdns.PeerAddresses;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
@@ -105,6 +106,29 @@ class ClusterIT {
     nodes.get(2).close();
     open.remove(nodes.get(2));
     await(() -> heard[0].viewSize() == 2 && heard[1].viewSize() == 2, "the view shrinks when a member leaves");
+  }
+
+  @Test
+  void discovered_seedlessNodesMergeOnceTheirAddressesAppear() throws Exception {
+    List<Integer> ports = ports(3);
+    // Stands in for the mDNS directory: empty at start-up, as mDNS is before its first answers.
+    List<InetSocketAddress> found = new CopyOnWriteArrayList<>();
+    PeerAddresses discovered = () -> List.copyOf(found);
+    Recorder[] heard = {new Recorder(), new Recorder(), new Recorder()};
+    for (int i = 0; i < 2; i++) {
+      JGroupsCluster node = JGroupsCluster.join(new ClusterSettings("office", LOOPBACK, ports.get(i), List.of(), null)
+          .withDiscovered(discovered), NodeId.random(random), heard[i]);
+      open.add(node);
+    }
+    await(() -> heard[0].viewSize() == 1 && heard[1].viewSize() == 1, "two singletons");
+    for (int port : ports) {
+      found.add(new InetSocketAddress(LOOPBACK, port));
+    }
+    await(() -> heard[0].viewSize() == 2 && heard[1].viewSize() == 2, "a merge round finds the late addresses");
+    open.add(JGroupsCluster.join(new ClusterSettings("office", LOOPBACK, ports.get(2), List.of(), null)
+        .withDiscovered(discovered), NodeId.random(random), heard[2]));
+    await(() -> heard[0].viewSize() == 3 && heard[1].viewSize() == 3 && heard[2].viewSize() == 3,
+        "a newcomer joins through the discovered addresses");
   }
 
   @Test

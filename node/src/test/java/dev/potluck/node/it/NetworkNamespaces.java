@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test hosts as Linux network namespaces joined by a veth pair: real IP traffic between two
+ * Test hosts as Linux network namespaces joined by a veth pair or a bridge: real IP traffic between
  * addresses that exist only inside this test. The namespaces have no default route, so nothing they
  * send can leave the machine. Needs root and iproute2; skips otherwise, saying which is missing.
  */
@@ -44,6 +44,42 @@ final class NetworkNamespaces implements AutoCloseable {
     must("ip", "-n", a, "link", "set", "v" + subnet + "a", "up");
     must("ip", "-n", b, "link", "set", "v" + subnet + "b", "up");
     return new String[] {a, b};
+  }
+
+  /**
+   * {@code count} namespaces on one Ethernet segment, the i-th (from 1) at {@code 10.204.0.i/24} on
+   * its interface {@code e0}. Each {@code e0} is a veth whose other end is enslaved to a bridge that
+   * lives in a namespace of its own, so the root namespace gets neither a bridge nor an address.
+   * Multicast works between them (mDNS needs it): the bridge floods it, and each namespace routes
+   * 224.0.0.0/4 out of {@code e0}, having no default route.
+   *
+   * @return the namespaces' names, the i-th at index i - 1
+   */
+  String[] bridge(int count) throws Exception {
+    if (count < 1 || count > 250) {
+      throw new IllegalArgumentException("1-250 namespaces on one bridge, not " + count);
+    }
+    String hub = prefix + "hub";
+    must("ip", "netns", "add", hub);
+    created.add(hub);
+    must("ip", "-n", hub, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0");
+    must("ip", "-n", hub, "link", "set", "br0", "up");
+    String[] hosts = new String[count];
+    for (int i = 1; i <= count; i++) {
+      String ns = prefix + "m" + i;
+      must("ip", "netns", "add", ns);
+      created.add(ns);
+      must("ip", "-n", ns, "link", "set", "lo", "up");
+      must("ip", "-n", hub, "link", "add", "p" + i, "type", "veth", "peer", "name", "e0", "netns", ns);
+      must("ip", "-n", hub, "link", "set", "p" + i, "master", "br0");
+      must("ip", "-n", hub, "link", "set", "p" + i, "up");
+      must("ip", "-n", ns, "addr", "add", "10.204.0." + i + "/24", "dev", "e0");
+      must("ip", "-n", ns, "link", "set", "e0", "multicast", "on");
+      must("ip", "-n", ns, "link", "set", "e0", "up");
+      must("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", "e0");
+      hosts[i - 1] = ns;
+    }
+    return hosts;
   }
 
   /** The command prefixed to run inside {@code namespace}. */
