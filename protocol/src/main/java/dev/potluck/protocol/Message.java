@@ -135,6 +135,18 @@ public sealed interface Message {
     }
   }
 
+  /**
+   * Arbiter to a node still streaming the object: the fetcher finished, and the object has this size
+   * and digest. The receiver verifies what it got against them before the object counts as complete.
+   */
+  record Announce(ObjectKey key, long size, Sha256 sha256) implements Message {
+    public Announce {
+      requireKey(key, "Announce.key");
+      requireNonNegative(size, "Announce.size");
+      requireDigest(sha256, "Announce.sha256");
+    }
+  }
+
   /** The lease holder finished fetching; receivers verify against {@code size} and {@code sha256}. */
   record Done(ObjectKey key, long size, Sha256 sha256) implements Message {
     public Done {

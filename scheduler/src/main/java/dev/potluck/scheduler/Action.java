@@ -29,6 +29,12 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * The object this node is streaming must have {@code size} and {@code sha256}: the node verifies
+   * what it received against them, and only then is the object complete.
+   */
+  record ExpectDigest(ObjectKey key, long size, Sha256 sha256) implements Action {}
+
   /** Take the complete object from the first holder, verifying {@code size} and {@code sha256}. */
   record FetchFromHolders(long requestId, ObjectKey key, List<NodeId> holders, long size, Sha256 sha256)
       implements Action {

@@ -1,6 +1,7 @@
 package dev.potluck.scheduler;
 
 import dev.potluck.protocol.Message.Abort;
+import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Done;
 import dev.potluck.protocol.Message.Drop;
 import dev.potluck.protocol.Message.FetchFrom;
@@ -42,6 +43,10 @@ import java.util.TreeSet;
  * </ol>
  * So while the view is whole, one node fetches each object, and control traffic is O(1) messages per
  * requester whatever the cluster's size.
+ *
+ * <p>Integrity: when the fetcher reports {@link Done}, the arbiter sends its size and digest
+ * ({@link Announce}) to every node still streaming the object, which verifies against them
+ * ({@link Action.ExpectDigest}); holders offered later come with the digest in {@link FetchFrom}.
  *
  * <p>Failures: a requester that hears nothing within {@link SchedulerConfig#requestTimeoutMillis}
  * fetches upstream itself. When the fetcher leaves the view, aborts, or reports no progress for
@@ -276,6 +281,12 @@ public final class Scheduler {
       receiving.put(s.key(), p);
       receivingRequest.put(s.key(), s.requestId());
       return List.of(new Action.StreamFromPeers(s.requestId(), s.key(), s.sources()));
+    } else if (message instanceof Announce a) {
+      // The fetcher's digest, relayed by the arbiter: what this node's stream must turn out to be.
+      if (!receiving.containsKey(a.key())) {
+        return List.of();
+      }
+      return List.of(new Action.ExpectDigest(a.key(), a.size(), a.sha256()));
     } else if (message instanceof FetchFrom f) {
       if (pending.remove(f.requestId()) == null) {
         return List.of();
@@ -308,6 +319,12 @@ public final class Scheduler {
       state.holders.put(from, Boolean.TRUE);
       if (state.lease != null && state.lease.fetcher.equals(from)) {
         state.lease = null;
+        // Everyone still streaming learns what the object must hash to, from the fetcher's own count.
+        List<Action> actions = new ArrayList<>();
+        for (NodeId receiver : new ArrayList<>(state.receivers.keySet())) {
+          actions.addAll(route(now, receiver, new Announce(d.key(), d.size(), d.sha256())));
+        }
+        return actions;
       }
     } else if (message instanceof Drop d) {
       KeyState state = arbitrated.get(d.key());

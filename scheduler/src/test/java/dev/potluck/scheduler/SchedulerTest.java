@@ -125,6 +125,28 @@ class SchedulerTest {
   }
 
   @Test
+  void fetcherDone_receiversToldTheDigestAndTurnItIntoAnExpectation() {
+    NodeId fetcher = nodes.get(0);
+    NodeId receiver = nodes.get(1);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, receiver, new Want(2, KEY, URL));
+    List<Action> actions = arbiter.onMessage(5, fetcher, new Message.Done(KEY, 100, DIGEST));
+    assertEquals(new Message.Announce(KEY, 100, DIGEST), answer(actions, receiver));
+
+    Scheduler receiving = new Scheduler(receiver, SchedulerConfig.defaults());
+    List<NodeId> view = new ArrayList<>(nodes);
+    view.add(arbiter.self());
+    receiving.onViewChanged(0, view);
+    receiving.onRequest(0, 2, KEY, URL);
+    receiving.onMessage(1, arbiter.self(), new StreamFrom(2, KEY, List.of(fetcher)));
+    assertEquals(List.of(new Action.ExpectDigest(KEY, 100, DIGEST)),
+        receiving.onMessage(6, arbiter.self(), new Message.Announce(KEY, 100, DIGEST)));
+    ObjectKey other = new ObjectKey(Sha256.of("other").hex());
+    assertEquals(List.of(), receiving.onMessage(7, arbiter.self(), new Message.Announce(other, 1, DIGEST)),
+        "an announcement for an object this node is not streaming is ignored");
+  }
+
+  @Test
   void clip_neverSplitsASurrogatePair() {
     String text = "a".repeat(511) + "\uD83D\uDE00";
     assertEquals("a".repeat(511), Scheduler.clip(text, 512));

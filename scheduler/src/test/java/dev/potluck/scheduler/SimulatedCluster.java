@@ -39,6 +39,8 @@ final class SimulatedCluster {
     /** Contiguous bytes of each key this host has (fetched or streamed). */
     final Map<ObjectKey, Long> bytes = new HashMap<>();
     final Set<ObjectKey> complete = new HashSet<>();
+    /** Digests this host was told its streams must have (an object completes only once it knows). */
+    final Map<ObjectKey, Sha256> expected = new HashMap<>();
     /** Keys this host fetches upstream; a stream of the same key stops, as in the real node. */
     final Set<ObjectKey> fetchingUpstream = new HashSet<>();
     /** Active outgoing streams, for fan-out checks. */
@@ -228,6 +230,8 @@ final class SimulatedCluster {
         streamStep(host, s.requestId(), s.key(), s.sources().get(0), true);
       } else if (action instanceof Action.FetchFromHolders f) {
         fetchFromHolder(host, f, 0);
+      } else if (action instanceof Action.ExpectDigest e) {
+        host.expected.put(e.key(), e.sha256());
       }
     }
   }
@@ -293,7 +297,10 @@ final class SimulatedCluster {
       next = Math.max(have, next);
       source.uploadedBytes += next - have;
       host.bytes.put(key, next);
-      if (next == size) {
+      if (next == size && host.expected.containsKey(key)) {
+        if (!host.expected.get(key).equals(digest(key))) {
+          throw new AssertionError("host " + host.id + " was told a wrong digest for " + key);
+        }
         source.uploads--;
         host.complete.add(key);
         perform(host, host.scheduler.onLocalHave(now, key, url(key), size, digest(key)));

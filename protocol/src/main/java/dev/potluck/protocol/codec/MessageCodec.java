@@ -8,6 +8,7 @@ import dev.potluck.protocol.Message.FetchFrom;
 import dev.potluck.protocol.Message.Grant;
 import dev.potluck.protocol.Message.Have;
 import dev.potluck.protocol.Message.Load;
+import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
@@ -70,6 +71,7 @@ import java.util.Objects;
  * 10   Load        activeUploads int, uploadBytesPerSecond long, activeDownloads int,
  *                  storedBytes long, peerPort int, version String                34 + version bytes
  * 11   Fetching    key 32, url String, bytes long                                46 + url bytes
+ * 12   Announce    key 32, size long, sha256 32                                  76
  * </pre>
  *
  * <p>Tags are stable: a tag is never reused for another type. Adding a message type takes a new tag
@@ -117,6 +119,7 @@ public final class MessageCodec {
   private static final int ABORT = 9;
   private static final int LOAD = 10;
   private static final int FETCHING = 11;
+  private static final int ANNOUNCE = 12;
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -173,6 +176,11 @@ public final class MessageCodec {
       out.header(ABORT);
       out.hex(m.key().id());
       out.string(m.reason());
+    } else if (message instanceof Announce m) {
+      out.header(ANNOUNCE);
+      out.hex(m.key().id());
+      out.i64(m.size());
+      out.hex(m.sha256().hex());
     } else if (message instanceof Fetching m) {
       out.header(FETCHING);
       out.hex(m.key().id());
@@ -245,6 +253,7 @@ public final class MessageCodec {
         case ABORT -> readAbort(in.type("Abort"));
         case LOAD -> readLoad(in.type("Load"));
         case FETCHING -> readFetching(in.type("Fetching"));
+        case ANNOUNCE -> readAnnounce(in.type("Announce"));
         default -> throw new MalformedMessageException("unknown message type " + tag);
       };
     } catch (IllegalArgumentException e) {
@@ -291,6 +300,10 @@ public final class MessageCodec {
 
   private static Drop readDrop(FrameReader in) {
     return new Drop(in.key("key"));
+  }
+
+  private static Announce readAnnounce(FrameReader in) {
+    return new Announce(in.key("key"), in.i64("size"), in.digest("sha256"));
   }
 
   private static Fetching readFetching(FrameReader in) {

@@ -75,6 +75,7 @@ class MessageCodecTest {
         Arguments.of(every.get(8), 9, 38 + "upstream answered 503".length()),
         Arguments.of(every.get(9), 10, 34 + "0.1.0".length()),
         Arguments.of(every.get(10), 11, 46 + Samples.URL.length()),
+        Arguments.of(every.get(11), 12, 76),
         Arguments.of(new StreamFrom(1, Samples.KEY, Samples.nodes(16)), 3, 45 + 16 * 16),
         Arguments.of(new Want(1, Samples.KEY, wideUrl), 1, 46 + 9 + 3 * (CanonicalUrl.MAX_LENGTH - 9)));
   }
@@ -217,7 +218,7 @@ class MessageCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 12, 77, 255})
+  @ValueSource(ints = {0, 13, 77, 255})
   void decode_unknownType(int tag) {
     byte[] frame = Frames.header(tag).bytes(KEY).build();
     assertEquals("unknown message type " + tag, refusal(frame));

@@ -9,6 +9,7 @@ import dev.potluck.protocol.Message.FetchFrom;
 import dev.potluck.protocol.Message.Grant;
 import dev.potluck.protocol.Message.Have;
 import dev.potluck.protocol.Message.Load;
+import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
@@ -58,7 +59,8 @@ final class Samples {
         new Done(KEY, 1234, DIGEST),
         new Abort(KEY, "upstream answered 503"),
         new Load(2, 12_500_000, 1, 40_000_000_000L, 7879, "0.1.0"),
-        new Fetching(KEY, URL, 4096));
+        new Fetching(KEY, URL, 4096),
+        new Announce(KEY, 1234, DIGEST));
   }
 
   /** Limits and corner values of every field kind. */
@@ -101,7 +103,7 @@ final class Samples {
   /** A valid message of a random type with random field values, strings mixing 1- to 4-byte UTF-8. */
   static Message random(SplittableRandom r) {
     ObjectKey key = new ObjectKey(randomHex(r, 32));
-    switch (r.nextInt(11)) {
+    switch (r.nextInt(12)) {
       case 0:
         return new Want(r.nextLong(), key, randomText(r, 1, 200));
       case 1:
@@ -123,6 +125,8 @@ final class Samples {
         return new Abort(key, randomText(r, 0, 60));
       case 9:
         return new Fetching(key, randomText(r, 1, 200), randomSize(r));
+      case 10:
+        return new Announce(key, randomSize(r), new Sha256(randomHex(r, 32)));
       default:
         return new Load(r.nextInt(Integer.MAX_VALUE), randomSize(r), r.nextInt(1000), randomSize(r),
             r.nextInt(1, 65_536), randomText(r, 0, Load.MAX_VERSION_LENGTH / 2));
