@@ -139,20 +139,9 @@ final class BenchOptions {
     return m;
   }
 
-  /** {@code 1048576}, {@code 512K}, {@code 20M}, {@code 2G} (binary units). */
+  /** {@code 1048576}, {@code 512K}, {@code 20M}, {@code 2G} (binary units), as the node's own flags take them. */
   static long size(String text) {
-    String t = text.trim().toUpperCase(Locale.ROOT);
-    if (t.endsWith("IB")) {
-      t = t.substring(0, t.length() - 2);
-    } else if (t.endsWith("B")) {
-      t = t.substring(0, t.length() - 1);
-    }
-    long unit = 1;
-    if (!t.isEmpty() && "KMGT".indexOf(t.charAt(t.length() - 1)) >= 0) {
-      unit = 1L << (10 * ("KMGT".indexOf(t.charAt(t.length() - 1)) + 1));
-      t = t.substring(0, t.length() - 1);
-    }
-    long value = Long.parseLong(t) * unit;
+    long value = dev.potluck.node.config.ByteSize.parse(text);
     if (value <= 0) {
       throw new IllegalArgumentException("size must be positive: " + text);
     }

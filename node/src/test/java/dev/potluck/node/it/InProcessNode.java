@@ -4,6 +4,7 @@ import dev.potluck.node.PotluckNode;
 import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.Mirror;
 import dev.potluck.node.config.NodeConfig;
+import dev.potluck.node.http.PeerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,12 @@ final class InProcessNode implements AutoCloseable {
 
   static InProcessNode start(NodeConfig config) throws Exception {
     return new InProcessNode(PotluckNode.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+  }
+
+  /** A node that also serves other nodes, on an ephemeral loopback port, with {@code secret} (or none). */
+  static PotluckNode startWithPeerListener(Path cacheDir, byte[] secret) throws Exception {
+    return PotluckNode.start(config(cacheDir), new PeerSettings(new HostPort("127.0.0.1", 0), secret))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   static NodeConfig config(Path cacheDir) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.potluck.node.PotluckNode;
-import dev.potluck.node.config.HostPort;
-import dev.potluck.node.http.PeerSettings;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.PeerApi;
@@ -50,9 +48,7 @@ class PeerApiIT {
   }
 
   private void startNode(byte[] secret) throws Exception {
-    node = PotluckNode.start(InProcessNode.config(work.resolve("cache")),
-        new PeerSettings(new HostPort("127.0.0.1", 0), secret)).toCompletionStage().toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
+    node = InProcessNode.startWithPeerListener(work.resolve("cache"), secret);
   }
 
   private ObjectKey keyOf(String path) {

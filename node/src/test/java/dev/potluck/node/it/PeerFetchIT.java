@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.potluck.node.PotluckNode;
-import dev.potluck.node.config.HostPort;
-import dev.potluck.node.http.PeerSettings;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.PeerApi;
@@ -52,9 +50,7 @@ class PeerFetchIT {
   }
 
   private PotluckNode start(String name) throws Exception {
-    return PotluckNode.start(InProcessNode.config(work.resolve(name)),
-        new PeerSettings(new HostPort("127.0.0.1", 0), SECRET)).toCompletionStage().toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
+    return InProcessNode.startWithPeerListener(work.resolve(name), SECRET);
   }
 
   @Test
