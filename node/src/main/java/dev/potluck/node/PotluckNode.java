@@ -140,19 +140,36 @@ public final class PotluckNode {
    * future completes once the object is stored (or fails). Safe to call from any thread.
    */
   public Future<Long> fetchFromPeer(String url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
+    return untilStored(() -> cache.fetchFromPeer(CanonicalUrl.parse(url), peerHost, peerPort, secret, sha256));
+  }
+
+  /**
+   * Streams {@code url}'s object from a peer that is still fetching it; it completes once
+   * {@link #expectDigest} names its digest. Safe to call from any thread.
+   */
+  public Future<Long> streamFromPeer(String url, String peerHost, int peerPort, byte[] secret) {
+    return untilStored(() -> cache.streamFromPeer(CanonicalUrl.parse(url), peerHost, peerPort, secret));
+  }
+
+  /** The digest announced for an object this node is streaming. Safe to call from any thread. */
+  public void expectDigest(String url, Sha256 sha256) {
+    context.runOnContext(v -> cache.expectDigest(dev.potluck.protocol.ObjectKey.of(CanonicalUrl.parse(url)), sha256));
+  }
+
+  /** Runs {@code start} on the node's context; completes with the object's size once it is whole and verified. */
+  private Future<Long> untilStored(java.util.function.Supplier<Future<dev.potluck.node.cache.Source>> start) {
     Promise<Long> done = Promise.promise();
-    context.runOnContext(v -> cache.fetchFromPeer(CanonicalUrl.parse(url), peerHost, peerPort, secret, sha256)
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            done.fail(ar.cause());
-          } else if (ar.result() instanceof dev.potluck.node.cache.Source.Live live) {
-            live.transfer().completion().onComplete(c -> done.handle(c.map(sha -> live.transfer().received())));
-          } else if (ar.result() instanceof dev.potluck.node.cache.Source.Stored stored) {
-            done.complete(stored.object().size());
-          } else {
-            done.fail("the peer answered " + ((dev.potluck.node.cache.Source.Passthrough) ar.result()).status());
-          }
-        }));
+    context.runOnContext(v -> start.get().onComplete(ar -> {
+      if (ar.failed()) {
+        done.fail(ar.cause());
+      } else if (ar.result() instanceof dev.potluck.node.cache.Source.Live live) {
+        live.transfer().completion().onComplete(c -> done.handle(c.map(sha -> live.transfer().received())));
+      } else if (ar.result() instanceof dev.potluck.node.cache.Source.Stored stored) {
+        done.complete(stored.object().size());
+      } else {
+        done.fail("the peer answered " + ((dev.potluck.node.cache.Source.Passthrough) ar.result()).status());
+      }
+    }));
     return done.future();
   }
 

@@ -56,9 +56,14 @@ public final class LocalCache {
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
   private final CacheCounters counters = new CacheCounters();
 
+  /** How long a streamed object, whole, may wait for its digest before it is given up. */
+  static final long DIGEST_WAIT_MILLIS = 30_000;
+
   /** One upstream fetch in progress and everyone waiting for it. */
   private static final class Flight {
     final Promise<Source> answer = Promise.promise();
+    /** A digest announced before the transfer existed, applied when it does. */
+    Sha256 announced;
     /** The partial file, created while the upstream request is under way, so no time is lost after. */
     Future<Prepared> prepared;
     Transfer transfer;
@@ -70,9 +75,9 @@ public final class LocalCache {
    * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API with the
    * digest the object must have.
    */
-  private record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected) {
+  private record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected, boolean digestLater) {
     static Origin upstream(CanonicalUrl url) {
-      return new Origin(url, Map.of(), null);
+      return new Origin(url, Map.of(), null, false);
     }
   }
 
@@ -124,6 +129,33 @@ public final class LocalCache {
    * @param secret the cluster secret, or null
    */
   public Future<Source> fetchFromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
+    return fromPeer(url, peerHost, peerPort, secret, sha256);
+  }
+
+  /**
+   * Streams {@code url}'s object from a peer while it is still being fetched there. Its digest is not
+   * known yet: the object completes only once {@link #expectDigest} names it (the arbiter announces
+   * it when the fetcher is done), and fails if none comes within {@link #DIGEST_WAIT_MILLIS} of the
+   * body being whole.
+   */
+  public Future<Source> streamFromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret) {
+    return fromPeer(url, peerHost, peerPort, secret, null);
+  }
+
+  /** The digest a streamed object must have; applied now, or when its transfer starts. */
+  public void expectDigest(ObjectKey key, Sha256 sha256) {
+    Flight flight = flights.get(key);
+    if (flight == null) {
+      return;
+    }
+    if (flight.transfer != null) {
+      flight.transfer.expect(sha256);
+    } else {
+      flight.announced = sha256;
+    }
+  }
+
+  private Future<Source> fromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
     ObjectKey key = ObjectKey.of(url);
     Flight flight = flights.get(key);
     if (flight != null) {
@@ -137,7 +169,7 @@ public final class LocalCache {
     CanonicalUrl peerUrl = CanonicalUrl.parse("http://" + (peerHost.contains(":") ? "[" + peerHost + "]" : peerHost)
         + ":" + peerPort + path);
     Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
-    return fetch(key, url, null, null, new Origin(peerUrl, headers, sha256));
+    return fetch(key, url, null, null, new Origin(peerUrl, headers, sha256, sha256 == null));
   }
 
   /**
@@ -179,7 +211,7 @@ public final class LocalCache {
       int status = response.statusCode();
       if (status == 200) {
         receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED,
-            origin.expected());
+            origin);
         return;
       }
       discardPrepared(flight);
@@ -206,6 +238,19 @@ public final class LocalCache {
     return flight.answer.future();
   }
 
+  /** Gives up a streamed object that stays whole but unannounced for too long. */
+  private void armDigestWait(CanonicalUrl url, Transfer transfer) {
+    vertx.setPeriodic(1_000, timer -> {
+      if (transfer.state() != Transfer.State.STREAMING) {
+        vertx.cancelTimer(timer);
+      } else if (transfer.waitingForDigest()) {
+        vertx.cancelTimer(timer);
+        vertx.setTimer(DIGEST_WAIT_MILLIS, t -> transfer.fail(new java.io.IOException(
+            "no digest was announced for " + url + " within " + DIGEST_WAIT_MILLIS + " ms of it arriving whole")));
+      }
+    });
+  }
+
   /** Creates and opens the partial file on a worker thread. */
   private Future<Prepared> prepare(ObjectKey key) {
     return onWorker(() -> store.createPartial(key, 0))
@@ -228,7 +273,7 @@ public final class LocalCache {
   }
 
   private void receive(ObjectKey key, Flight flight, CanonicalUrl url, HttpClientResponse response, long startedAt,
-      Disposition disposition, Sha256 expected) {
+      Disposition disposition, Origin origin) {
     ResponseHead head;
     try {
       head = headOf(response);
@@ -244,8 +289,14 @@ public final class LocalCache {
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
-    if (expected != null) {
-      transfer.expect(expected);
+    if (origin.expected() != null) {
+      transfer.expect(origin.expected());
+    } else if (origin.digestLater()) {
+      transfer.awaitDigest();
+      if (flight.announced != null) {
+        transfer.expect(flight.announced);
+      }
+      armDigestWait(url, transfer);
     }
     flight.transfer = transfer;
     transfer.retain(); // the flight's own hold, released once the object is committed or dropped

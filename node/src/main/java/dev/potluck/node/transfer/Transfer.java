@@ -37,6 +37,10 @@ public final class Transfer {
   private final ResponseHead head;
   /** When set (a peer's copy), the body must have this digest to count as complete. */
   private Sha256 expectedSha256;
+  /** A streamed copy completes only once its digest is known ({@link #awaitDigest}). */
+  private boolean awaitingDigest;
+  /** Every byte is on disk and the source has ended; completion waits for the digest. */
+  private boolean bodyDone;
   private final MessageDigest digest = Sha256.newDigest();
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   /** The batch being written, which starts at {@link #readable}; null when no write is under way. */
@@ -83,6 +87,23 @@ public final class Transfer {
    */
   public void expect(Sha256 sha256) {
     this.expectedSha256 = sha256;
+    if (bodyDone && state == State.STREAMING) {
+      complete();
+    }
+  }
+
+  /**
+   * The body may not complete until {@link #expect} names its digest, which for an object streamed
+   * while it is still being fetched arrives from the arbiter only once the fetcher is done. Until
+   * then readers keep waiting for the last byte.
+   */
+  public void awaitDigest() {
+    this.awaitingDigest = true;
+  }
+
+  /** True while the whole body is here but its digest has not been announced yet. */
+  public boolean waitingForDigest() {
+    return bodyDone && state == State.STREAMING;
   }
 
   public ResponseHead head() {
@@ -268,6 +289,10 @@ public final class Transfer {
   }
 
   private void complete() {
+    if (awaitingDigest && expectedSha256 == null) {
+      bodyDone = true;
+      return;
+    }
     Sha256 actual = Sha256.of(digest);
     if (expectedSha256 != null && !expectedSha256.equals(actual)) {
       fail(new VerificationException(expectedSha256, actual, received));

@@ -117,6 +117,66 @@ class PeerFetchIT {
     }
   }
 
+  @Test
+  void streamedWhileFetched_completesOnlyOnceTheDigestIsAnnounced() throws Exception {
+    origin.route("/pool/live.deb", OriginServer.body(4 * MB, 53).withRate(4 * MB));
+    String url = origin.url("/pool/live.deb");
+    Sha256 sha = Sha256.parse(origin.sha256("/pool/live.deb"));
+    CompletableFuture<ProxyClient.Fetched> onA = getAsync(a, url);
+    awaitUpstreamBytes(a);
+    CompletableFuture<Long> streamed = b.streamFromPeer(url, "127.0.0.1", a.peerAddress().port(), SECRET)
+        .toCompletionStage().toCompletableFuture();
+    CompletableFuture<ProxyClient.Fetched> onB = getAsync(b, url);
+    assertEquals(sha.hex(), onA.get(1, TimeUnit.MINUTES).sha256());
+    awaitIdle(a);
+    // B has had every byte for a while now, but nobody told it what they must hash to.
+    Thread.sleep(1_000);
+    assertTrue(!streamed.isDone() && !onB.isDone(), "nothing completes on B before the digest is announced");
+
+    b.expectDigest(url, sha);
+    assertEquals(4 * MB, streamed.get(30, TimeUnit.SECONDS));
+    ProxyClient.Fetched fromB = onB.get(30, TimeUnit.SECONDS);
+    assertEquals(sha.hex(), fromB.sha256());
+    assertEquals("joined", fromB.cache());
+    awaitIdle(b);
+    assertEquals(1, b.status().storedObjects());
+    assertEquals(1, origin.count("GET", "/pool/live.deb"));
+  }
+
+  @Test
+  void streamedWhileFetched_wrongDigestAnnounced_discarded() throws Exception {
+    origin.route("/pool/live2.deb", OriginServer.body(2 * MB, 54).withRate(4 * MB));
+    String url = origin.url("/pool/live2.deb");
+    CompletableFuture<ProxyClient.Fetched> onA = getAsync(a, url);
+    awaitUpstreamBytes(a);
+    CompletableFuture<Long> streamed = b.streamFromPeer(url, "127.0.0.1", a.peerAddress().port(), SECRET)
+        .toCompletionStage().toCompletableFuture();
+    onA.get(1, TimeUnit.MINUTES);
+    b.expectDigest(url, Sha256.of("not the body"));
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> streamed.get(30, TimeUnit.SECONDS));
+    assertTrue(failed.getCause().getMessage().contains("SHA-256 mismatch"), failed.getCause().getMessage());
+    awaitIdle(b);
+    assertEquals(0, b.status().storedObjects());
+    assertEquals(1, b.status().verificationFailures());
+  }
+
+  private static CompletableFuture<ProxyClient.Fetched> getAsync(PotluckNode node, String url) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return new ProxyClient(node.address().port()).get(url);
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  private static void awaitUpstreamBytes(PotluckNode node) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (node.status().upstreamBytes() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
   private static void awaitIdle(PotluckNode node) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (node.status().activeFetches() > 0 && System.nanoTime() < deadline) {
