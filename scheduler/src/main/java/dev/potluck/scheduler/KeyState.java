@@ -35,7 +35,6 @@ final class KeyState {
     }
   }
 
-  String url;
   long size = -1;
   Sha256 sha256;
   Lease lease;

@@ -75,7 +75,6 @@ public final class Scheduler {
   private final Map<ObjectKey, Local> fetching = new LinkedHashMap<>();
   /** Keys this node streams from a peer, with the request each serves. */
   private final Map<ObjectKey, Pending> receiving = new LinkedHashMap<>();
-  private final Map<ObjectKey, Long> receivingRequest = new HashMap<>();
   private final Map<ObjectKey, Long> progressSentAt = new HashMap<>();
   private long lastLoadSentAt = Long.MIN_VALUE;
   private long decisions;
@@ -147,7 +146,6 @@ public final class Scheduler {
    */
   public List<Action> onLocalStreamFailed(long now, long requestId, ObjectKey key, String url) {
     receiving.remove(key);
-    receivingRequest.remove(key);
     progressSentAt.remove(key);
     pending.put(requestId, new Pending(key, url, now));
     return List.of();
@@ -157,7 +155,6 @@ public final class Scheduler {
   public List<Action> onLocalHave(long now, ObjectKey key, String url, long size, Sha256 sha256) {
     progressSentAt.remove(key);
     receiving.remove(key);
-    receivingRequest.remove(key);
     holdings.put(key, new Local(url, size, sha256));
     return route(now, arbiterOf(key), new Have(key, size, sha256));
   }
@@ -262,7 +259,6 @@ public final class Scheduler {
       Pending p = pending.remove(g.requestId());
       if (p == null) {
         p = receiving.remove(g.key());
-        receivingRequest.remove(g.key());
       }
       if (p == null) {
         return List.of();
@@ -279,7 +275,6 @@ public final class Scheduler {
         return List.of();
       }
       receiving.put(s.key(), p);
-      receivingRequest.put(s.key(), s.requestId());
       return List.of(new Action.StreamFromPeers(s.requestId(), s.key(), s.sources()));
     } else if (message instanceof Announce a) {
       // The fetcher's digest, relayed by the arbiter: what this node's stream must turn out to be.
@@ -302,7 +297,7 @@ public final class Scheduler {
       return List.of(); // A departed or unknown node's claims about keys are not trusted.
     }
     if (message instanceof Have h) {
-      KeyState state = stateOf(h.key(), null);
+      KeyState state = stateOf(h.key());
       state.receivers.remove(from);
       state.holders.put(from, Boolean.TRUE);
       if (state.sha256 == null) {
@@ -313,7 +308,7 @@ public final class Scheduler {
         state.lease = null;
       }
     } else if (message instanceof Done d) {
-      KeyState state = stateOf(d.key(), null);
+      KeyState state = stateOf(d.key());
       state.size = d.size();
       state.sha256 = d.sha256();
       state.holders.put(from, Boolean.TRUE);
@@ -343,7 +338,7 @@ public final class Scheduler {
         }
       }
     } else if (message instanceof Fetching f) {
-      KeyState state = stateOf(f.key(), f.url());
+      KeyState state = stateOf(f.key());
       if (state.lease == null) {
         state.lease = new KeyState.Lease(from, 0, f.bytes(), now);
       }
@@ -362,7 +357,7 @@ public final class Scheduler {
   private List<Action> arbitrate(long now, NodeId from, Want want) {
     decisions++;
     ObjectKey key = want.key();
-    KeyState state = stateOf(key, want.url());
+    KeyState state = stateOf(key);
     // A node that asks does not have it, whatever it said before.
     state.holders.remove(from);
     state.receivers.remove(from);
@@ -469,12 +464,8 @@ public final class Scheduler {
     return List.of(new Action.Send(to, message));
   }
 
-  private KeyState stateOf(ObjectKey key, String url) {
-    KeyState state = arbitrated.computeIfAbsent(key, k -> new KeyState());
-    if (url != null) {
-      state.url = url;
-    }
-    return state;
+  private KeyState stateOf(ObjectKey key) {
+    return arbitrated.computeIfAbsent(key, k -> new KeyState());
   }
 
   /** At most {@code max} chars, never splitting a surrogate pair (which has no UTF-8 form). */

@@ -106,7 +106,7 @@ public final class LocalCache {
     Optional<StoredObject> stored = store.get(key);
     if (stored.isPresent()) {
       StoredObject object = stored.get();
-      FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.path() + query(url)),
+      FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.pathAndQuery()),
           object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
       if (decision == FreshnessPolicy.Decision.SERVE) {
         Source hit = new Source.Stored(object, Disposition.HIT);
@@ -452,10 +452,5 @@ public final class LocalCache {
         to.set(name, value);
       }
     }
-  }
-
-  private static String query(CanonicalUrl url) {
-    String q = url.toUri().getRawQuery();
-    return q == null ? "" : "?" + q;
   }
 }
