@@ -59,8 +59,8 @@ import java.util.TreeSet;
  */
 public final class Scheduler {
 
-  /** A local request waiting for its arbiter's answer. */
-  private record Pending(ObjectKey key, String url, long sentAt) {}
+  /** A local request waiting for its arbiter's answer, or for a new source, until {@code deadline}. */
+  private record Pending(ObjectKey key, String url, long deadline) {}
 
   /** An object this node holds, or fetches under a lease. */
   private record Local(String url, long size, Sha256 sha256) {}
@@ -108,7 +108,7 @@ public final class Scheduler {
 
   /** A local client wants {@code key}, which this node does not hold. */
   public List<Action> onRequest(long now, long requestId, ObjectKey key, String url) {
-    pending.put(requestId, new Pending(key, url, now));
+    pending.put(requestId, new Pending(key, url, now + config.requestTimeoutMillis()));
     return route(now, arbiterOf(key), new Want(requestId, key, url));
   }
 
@@ -142,12 +142,32 @@ public final class Scheduler {
   /**
    * This node's stream of {@code key} from a peer broke, or every offered source failed (or lied, and is
    * blocklisted by the node). The arbiter re-points receivers of a departed source once the view says
-   * so; if no new source or lease arrives within the request timeout, this node fetches upstream.
+   * so (which takes the failure detector a moment); if no new source or lease arrives within
+   * {@link SchedulerConfig#streamRecoveryMillis}, this node fetches upstream, resuming from what it has.
    */
   public List<Action> onLocalStreamFailed(long now, long requestId, ObjectKey key, String url) {
     receiving.remove(key);
     progressSentAt.remove(key);
-    pending.put(requestId, new Pending(key, url, now));
+    pending.put(requestId, new Pending(key, url, now + config.streamRecoveryMillis()));
+    return List.of();
+  }
+
+  /**
+   * Every holder offered for {@code key} failed or was blocklisted: this node fetches upstream at once.
+   * Holders are complete copies, so unlike a broken stream there is nothing to wait for.
+   */
+  public List<Action> onLocalSourcesFailed(long now, long requestId, ObjectKey key, String url) {
+    receiving.remove(key);
+    pending.remove(requestId);
+    progressSentAt.remove(key);
+    return List.of(new Action.FetchUpstream(requestId, key, url, 0));
+  }
+
+  /** The local request for {@code key} ended without a copy (its clients got an error): forget it. */
+  public List<Action> onLocalGaveUp(long now, long requestId, ObjectKey key) {
+    pending.remove(requestId);
+    receiving.remove(key);
+    progressSentAt.remove(key);
     return List.of();
   }
 
@@ -173,7 +193,7 @@ public final class Scheduler {
     for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, Pending> e = it.next();
       Pending p = e.getValue();
-      if (now - p.sentAt() >= config.requestTimeoutMillis()) {
+      if (now >= p.deadline()) {
         it.remove();
         // The cluster did not answer in time: behave like a node on its own.
         actions.add(new Action.FetchUpstream(e.getKey(), p.key(), p.url(), 0));
@@ -204,6 +224,9 @@ public final class Scheduler {
     Set<NodeId> departed = new HashSet<>(old);
     departed.removeAll(sorted);
     departed.forEach(loads::forget);
+    if (!old.containsAll(members)) {
+      lastLoadSentAt = Long.MIN_VALUE; // newcomers learn this node's load (and peer port) at the next tick
+    }
 
     List<Action> actions = new ArrayList<>();
     for (Map.Entry<ObjectKey, KeyState> e : new ArrayList<>(arbitrated.entrySet())) {

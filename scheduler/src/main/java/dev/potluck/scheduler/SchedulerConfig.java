@@ -7,6 +7,9 @@ package dev.potluck.scheduler;
  *     further requesters to a node that is itself receiving (the relay tree's fan-out)
  * @param maxHoldersOffered how many ranked holders a requester is given (the first plus fallbacks)
  * @param requestTimeoutMillis how long a requester waits for its arbiter before fetching upstream itself
+ * @param streamRecoveryMillis how long a node whose stream from a peer broke waits to be pointed at a new
+ *     source (the arbiter does so once the failure detector has removed a dead source from the view)
+ *     before it fetches upstream itself
  * @param leaseTimeoutMillis how long a fetch may report no progress before its lease passes to a waiter
  * @param loadIntervalMillis how often a node gossips its load
  * @param progressIntervalMillis how often a node reports the progress of one transfer to its arbiter
@@ -17,6 +20,7 @@ public record SchedulerConfig(
     int maxUploads,
     int maxHoldersOffered,
     long requestTimeoutMillis,
+    long streamRecoveryMillis,
     long leaseTimeoutMillis,
     long loadIntervalMillis,
     long progressIntervalMillis,
@@ -27,6 +31,8 @@ public record SchedulerConfig(
   public static final int DEFAULT_MAX_HOLDERS_OFFERED = 3;
   /** Short: a package manager is waiting, and upstream is always a valid answer. */
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 2_000;
+  /** Longer than the failure detector takes to notice a killed node (about 1-2 s with FD_SOCK2). */
+  public static final long DEFAULT_STREAM_RECOVERY_MILLIS = 5_000;
   public static final long DEFAULT_LEASE_TIMEOUT_MILLIS = 15_000;
   public static final long DEFAULT_LOAD_INTERVAL_MILLIS = 1_000;
   public static final long DEFAULT_PROGRESS_INTERVAL_MILLIS = 1_000;
@@ -39,6 +45,7 @@ public record SchedulerConfig(
       throw new IllegalArgumentException("maxHoldersOffered must be at most 16 (a message carries 16), got " + maxHoldersOffered);
     }
     positive("requestTimeoutMillis", requestTimeoutMillis);
+    positive("streamRecoveryMillis", streamRecoveryMillis);
     positive("leaseTimeoutMillis", leaseTimeoutMillis);
     positive("loadIntervalMillis", loadIntervalMillis);
     positive("progressIntervalMillis", progressIntervalMillis);
@@ -47,12 +54,12 @@ public record SchedulerConfig(
 
   public static SchedulerConfig defaults() {
     return new SchedulerConfig(DEFAULT_MAX_UPLOADS, DEFAULT_MAX_HOLDERS_OFFERED, DEFAULT_REQUEST_TIMEOUT_MILLIS,
-        DEFAULT_LEASE_TIMEOUT_MILLIS, DEFAULT_LOAD_INTERVAL_MILLIS, DEFAULT_PROGRESS_INTERVAL_MILLIS,
+        DEFAULT_STREAM_RECOVERY_MILLIS, DEFAULT_LEASE_TIMEOUT_MILLIS, DEFAULT_LOAD_INTERVAL_MILLIS, DEFAULT_PROGRESS_INTERVAL_MILLIS,
         DEFAULT_ASSIGNMENT_WINDOW_MILLIS);
   }
 
   public SchedulerConfig withMaxUploads(int n) {
-    return new SchedulerConfig(n, maxHoldersOffered, requestTimeoutMillis, leaseTimeoutMillis, loadIntervalMillis,
+    return new SchedulerConfig(n, maxHoldersOffered, requestTimeoutMillis, streamRecoveryMillis, leaseTimeoutMillis, loadIntervalMillis,
         progressIntervalMillis, assignmentWindowMillis);
   }
 

@@ -125,6 +125,62 @@ class SchedulerTest {
   }
 
   @Test
+  void brokenStream_waitsForTheArbiterToRepointItThenFallsBackUpstream() {
+    Scheduler receiving = requesterIn(nodes.get(1));
+    receiving.onRequest(0, 2, KEY, URL);
+    receiving.onMessage(1, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(0))));
+    Load idle = new Load(0, 0, 0, 0, 7879, "t");
+    assertEquals(List.of(), receiving.onLocalStreamFailed(100, 2, KEY, URL));
+    long recovery = SchedulerConfig.DEFAULT_STREAM_RECOVERY_MILLIS;
+    assertTrue(receiving.onTick(100 + recovery - 1, idle).stream().noneMatch(a -> a instanceof Action.FetchUpstream),
+        "the arbiter gets the failure detector's time to re-point the stream");
+    assertTrue(receiving.onTick(100 + recovery, idle).contains(new Action.FetchUpstream(2, KEY, URL, 0)));
+  }
+
+  @Test
+  void brokenStream_repointedByTheArbiterStreamsFromTheNewSource() {
+    Scheduler receiving = requesterIn(nodes.get(1));
+    receiving.onRequest(0, 2, KEY, URL);
+    receiving.onMessage(1, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(0))));
+    receiving.onLocalStreamFailed(100, 2, KEY, URL);
+    assertEquals(List.of(new Action.StreamFromPeers(2, KEY, List.of(nodes.get(2)))),
+        receiving.onMessage(1_500, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(2)))));
+    assertEquals(List.of(new Action.FetchUpstream(2, KEY, URL, 4_000)),
+        receiving.onMessage(1_600, arbiter.self(), new Grant(2, KEY, 4_000)),
+        "a lease inherited while streaming is taken up at the bytes the arbiter heard of");
+  }
+
+  @Test
+  void everyHolderFailed_fetchesUpstreamAtOnce() {
+    Scheduler requester = requesterIn(nodes.get(1));
+    requester.onRequest(0, 3, KEY, URL);
+    requester.onMessage(1, arbiter.self(), new FetchFrom(3, KEY, List.of(nodes.get(0)), 100, DIGEST));
+    assertEquals(List.of(new Action.FetchUpstream(3, KEY, URL, 0)), requester.onLocalSourcesFailed(2, 3, KEY, URL));
+    assertTrue(requester.onTick(60_000, new Load(0, 0, 0, 0, 7879, "t")).stream()
+        .noneMatch(a -> a instanceof Action.FetchUpstream), "and only once");
+  }
+
+  @Test
+  void newMember_learnsTheLoadAtTheNextTick() {
+    Scheduler node = requesterIn(nodes.get(1));
+    Load load = new Load(1, 2, 3, 4, 7879, "t");
+    assertTrue(node.onTick(0, load).contains(new Action.Broadcast(load)));
+    assertTrue(node.onTick(10, load).isEmpty(), "gossip is at most once per interval");
+    List<NodeId> grown = new ArrayList<>(node.members());
+    grown.add(NodeId.random(new Random(99)));
+    node.onViewChanged(20, grown);
+    assertTrue(node.onTick(30, load).contains(new Action.Broadcast(load)));
+  }
+
+  private Scheduler requesterIn(NodeId self) {
+    Scheduler scheduler = new Scheduler(self, SchedulerConfig.defaults());
+    List<NodeId> view = new ArrayList<>(nodes);
+    view.add(arbiter.self());
+    scheduler.onViewChanged(0, view);
+    return scheduler;
+  }
+
+  @Test
   void fetcherDone_receiversToldTheDigestAndTurnItIntoAnExpectation() {
     NodeId fetcher = nodes.get(0);
     NodeId receiver = nodes.get(1);

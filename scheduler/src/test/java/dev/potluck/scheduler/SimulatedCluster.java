@@ -313,7 +313,7 @@ final class SimulatedCluster {
 
   private void fetchFromHolder(Host host, Action.FetchFromHolders f, int index) {
     if (index >= f.holders().size()) {
-      perform(host, host.scheduler.onLocalStreamFailed(now, f.requestId(), f.key(), url(f.key())));
+      perform(host, host.scheduler.onLocalSourcesFailed(now, f.requestId(), f.key(), url(f.key())));
       return;
     }
     Host holder = hosts.get(f.holders().get(index));
