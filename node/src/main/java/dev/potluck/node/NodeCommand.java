@@ -7,6 +7,10 @@ import dev.potluck.node.config.DurationText;
 import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.Mirror;
 import dev.potluck.node.config.NodeConfig;
+import dev.potluck.node.config.RateText;
+import dev.potluck.node.config.SecretFile;
+import dev.potluck.node.config.SwarmConfig;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -28,7 +33,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "node", sortOptions = false, mixinStandardHelpOptions = true,
     description = "Run a Potluck node: an HTTP proxy and mirror for package managers that shares downloads.",
     footer = {"", "Every option can also be set in the --config file as 'name = value' (without the dashes).",
-        "Sizes take K, M, G, T (binary); durations take ms, s, m, h, d."})
+        "Sizes take K, M, G, T (binary); durations take ms, s, m, h, d.",
+        "Rates are bytes per second (500K, 12.5M: K, M, G binary) or bits per second",
+        "(800kbit, 100mbit, 1gbit: decimal); 0 or 'unlimited' means no cap."})
 final class NodeCommand implements Callable<Integer> {
 
   /** How long SIGTERM lets responses under way finish. */
@@ -42,17 +49,44 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Client HTTP listener (proxy, mirrors, API). Default: 127.0.0.1:7878.")
   String listen;
 
+  @Option(names = "--bind", paramLabel = "ADDR", description = "IPv4 address of this host for the cluster, mDNS and the peer listener. Default: the first up, non-loopback IPv4 address; without one, 127.0.0.1 (peers on this host only).")
+  String bind;
+
+  @Option(names = "--peer-port", paramLabel = "N", description = "Port other nodes download objects from; 0 picks a free one. Default: 7879.")
+  String peerPort;
+
+  @Option(names = "--cluster-port", paramLabel = "N", description = "Cluster (JGroups TCP) port; 0 picks a free one. Default: 7800.")
+  String clusterPort;
+
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where objects are stored. Default: $XDG_CACHE_HOME/potluck or ~/.cache/potluck.")
   Path cacheDir;
 
   @Option(names = "--cache-size", paramLabel = "SIZE", description = "Disk quota of the cache; least recently used objects are evicted. Default: 10G.")
   String cacheSize;
 
+  @Option(names = "--cluster", paramLabel = "NAME", description = "Only nodes with the same cluster name join each other. Default: potluck.")
+  String cluster;
+
+  @Option(names = "--secret-file", paramLabel = "FILE", description = "Encrypt cluster traffic with the secret in FILE (16 bytes or more; chmod 600); nodes without it stay out. Default: none.")
+  Path secretFile;
+
+  @Option(names = "--seed", paramLabel = "HOST:PORT", description = "Cluster port of another node, asked when joining. Repeatable.")
+  List<String> seeds = new ArrayList<>();
+
+  @Option(names = "--no-mdns", description = "Neither announce this node nor find others by mDNS (give --seed instead).")
+  boolean noMdns;
+
   @Option(names = "--mirror", paramLabel = "NAME=URL", description = "Serve URL under /mirror/NAME/ (https upstreams too). Repeatable.")
   List<String> mirrors = new ArrayList<>();
 
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
+
+  @Option(names = "--max-uploads", paramLabel = "N", description = "How many peers may download from this node at once (1-1024). Default: 8.")
+  String maxUploads;
+
+  @Option(names = "--upload-rate", paramLabel = "RATE", description = "Cap on this node's total upload to peers, in bytes per second (12.5M) or bits (100mbit). Default: unlimited.")
+  String uploadRate;
 
   @Option(names = "--metadata-max-age", paramLabel = "DURATION", description = "How long repository metadata is served before it is revalidated upstream. Default: 5m.")
   String metadataMaxAge;
@@ -96,7 +130,7 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   /** This command with the config file's settings applied beneath the command line's. */
-  private NodeCommand withConfigFile() {
+  NodeCommand withConfigFile() {
     if (configFile == null) {
       return this;
     }
@@ -134,11 +168,43 @@ final class NodeCommand implements Callable<Integer> {
         defaults.readerStallTimeout());
   }
 
+  /** The cluster settings; without {@code --bind}, bound to {@link SwarmConfig#detectBind()}'s address. */
+  SwarmConfig toSwarmConfig() {
+    return toSwarmConfig(SwarmConfig::detectBind);
+  }
+
+  /** As {@link #toSwarmConfig()}, with {@code detectBind} in place of looking at this host's interfaces. */
+  SwarmConfig toSwarmConfig(Supplier<InetAddress> detectBind) {
+    InetAddress address = bind == null ? detectBind.get() : convert("--bind", bind, SwarmConfig::parseBind);
+    SwarmConfig defaults = SwarmConfig.defaults(address);
+    return new SwarmConfig(
+        defaults.bind(),
+        defaults.bindIsFallback(),
+        integer("--peer-port", peerPort, defaults.peerPort()),
+        integer("--cluster-port", clusterPort, defaults.clusterPort()),
+        cluster == null ? defaults.clusterName() : cluster,
+        seeds.stream().map(s -> convert("--seed", s, SwarmConfig::parseSeed)).toList(),
+        !noMdns,
+        secretFile == null ? null : convert("--secret-file", secretFile, SecretFile::read),
+        integer("--max-uploads", maxUploads, defaults.maxUploads()),
+        uploadRate == null ? defaults.uploadRateBytesPerSecond() : convert("--upload-rate", uploadRate, RateText::parse));
+  }
+
+  private static int integer(String option, String value, int fallback) {
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.strip().matches("-?\\d{1,9}")) {
+      throw new IllegalArgumentException(option + ": not a whole number: '" + value + "'");
+    }
+    return Integer.parseInt(value.strip());
+  }
+
   private static Duration duration(String option, String value, Duration fallback) {
     return value == null ? fallback : convert(option, value, DurationText::parse);
   }
 
-  private static <T> T convert(String option, String value, Function<String, T> parser) {
+  private static <V, T> T convert(String option, V value, Function<V, T> parser) {
     try {
       return parser.apply(value);
     } catch (IllegalArgumentException e) {

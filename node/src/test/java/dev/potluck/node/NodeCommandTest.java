@@ -1,6 +1,9 @@
 package dev.potluck.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,11 +11,18 @@ import dev.potluck.node.config.Cidr;
 import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.Mirror;
 import dev.potluck.node.config.NodeConfig;
+import dev.potluck.node.config.SwarmConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
@@ -20,6 +30,10 @@ import picocli.CommandLine;
 class NodeCommandTest {
 
   private static final Map<String, String> ENV = Map.of("XDG_CACHE_HOME", "/srv/xdg");
+  private static final InetAddress LAN = address("192.168.1.20");
+  private static final String SECRET = "correct horse battery staple";
+
+  @TempDir Path dir;
 
   @Test
   void toConfig_defaults() {
@@ -95,6 +109,194 @@ class NodeCommandTest {
   }
 
   @Test
+  void toSwarmConfig_defaults() {
+    SwarmConfig config = parse().toSwarmConfig(() -> LAN);
+
+    assertEquals(SwarmConfig.defaults(LAN), config);
+    assertEquals(LAN, config.bind());
+    assertFalse(config.bindIsFallback());
+    assertEquals(7879, config.peerPort());
+    assertEquals(7800, config.clusterPort());
+    assertEquals("potluck", config.clusterName());
+    assertEquals(List.of(), config.seeds());
+    assertTrue(config.mdns());
+    assertNull(config.secret());
+    assertEquals(8, config.maxUploads());
+    assertEquals(0, config.uploadRateBytesPerSecond());
+  }
+
+  @Test
+  void toSwarmConfig_noLanAddressFallsBackToLoopback() {
+    SwarmConfig config = parse().toSwarmConfig(() -> null);
+
+    assertEquals(address("127.0.0.1"), config.bind());
+    assertTrue(config.bindIsFallback());
+  }
+
+  @Test
+  void toSwarmConfig_withoutBindUsesTheDetectedAddress() {
+    assertEquals(SwarmConfig.defaults(), parse().toSwarmConfig());
+  }
+
+  @Test
+  void toSwarmConfig_everyFlag() throws IOException {
+    Path secret = Files.writeString(dir.resolve("secret"), SECRET + "\n");
+
+    SwarmConfig config = parse("--bind", "10.0.0.5", "--peer-port", "9879", "--cluster-port", "9800",
+        "--cluster", "office-2", "--seed", "10.0.0.6:9800", "--seed=127.0.0.1:7801", "--no-mdns",
+        "--secret-file", secret.toString(), "--max-uploads", "3", "--upload-rate", "100mbit")
+        .toSwarmConfig(() -> { throw new AssertionError("--bind was given: nothing to detect"); });
+
+    assertEquals(address("10.0.0.5"), config.bind());
+    assertFalse(config.bindIsFallback());
+    assertEquals(9879, config.peerPort());
+    assertEquals(9800, config.clusterPort());
+    assertEquals("office-2", config.clusterName());
+    assertEquals(List.of(new InetSocketAddress(address("10.0.0.6"), 9800), new InetSocketAddress(address("127.0.0.1"), 7801)),
+        config.seeds());
+    assertFalse(config.mdns());
+    assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8), config.secret());
+    assertEquals(3, config.maxUploads());
+    assertEquals(12_500_000, config.uploadRateBytesPerSecond());
+  }
+
+  @Test
+  void toSwarmConfig_loopbackBindGivenIsNotAFallback() {
+    SwarmConfig config = parse("--bind", "127.0.0.1").toSwarmConfig(() -> LAN);
+
+    assertEquals(address("127.0.0.1"), config.bind());
+    assertFalse(config.bindIsFallback());
+  }
+
+  @Test
+  void toSwarmConfig_ephemeralPorts() {
+    SwarmConfig config = parse("--peer-port", "0", "--cluster-port", "0").toSwarmConfig(() -> LAN);
+
+    assertEquals(0, config.peerPort());
+    assertEquals(0, config.clusterPort());
+  }
+
+  @Test
+  void toSwarmConfig_rateInBytesPerSecond() {
+    assertEquals(25L << 19, parse("--upload-rate", "12.5M").toSwarmConfig(() -> LAN).uploadRateBytesPerSecond());
+    assertEquals(0, parse("--upload-rate", "unlimited").toSwarmConfig(() -> LAN).uploadRateBytesPerSecond());
+  }
+
+  @Test
+  void toSwarmConfig_fromConfigFile() throws IOException {
+    Path secret = Files.writeString(dir.resolve("secret"), SECRET + "\n\n");
+    Path file = Files.writeString(dir.resolve("potluck.conf"), String.join("\n",
+        "bind = 10.0.0.5",
+        "peer-port = 9879",
+        "cluster-port = 9800",
+        "cluster = office-2",
+        "seed = 10.0.0.6:9800",
+        "seed = 10.0.0.7:9800",
+        "no-mdns = true",
+        "secret-file = " + secret,
+        "max-uploads = 3",
+        "upload-rate = 1gbit",
+        ""));
+
+    SwarmConfig config = parseNode("--config", file.toString()).withConfigFile().toSwarmConfig(() -> LAN);
+
+    assertEquals(address("10.0.0.5"), config.bind());
+    assertEquals(9879, config.peerPort());
+    assertEquals(9800, config.clusterPort());
+    assertEquals("office-2", config.clusterName());
+    assertEquals(List.of(new InetSocketAddress(address("10.0.0.6"), 9800), new InetSocketAddress(address("10.0.0.7"), 9800)),
+        config.seeds());
+    assertFalse(config.mdns());
+    assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8), config.secret());
+    assertEquals(3, config.maxUploads());
+    assertEquals(125_000_000, config.uploadRateBytesPerSecond());
+  }
+
+  @Test
+  void toSwarmConfig_configFileSwitchOffAndFlagsWin() throws IOException {
+    Path file = Files.writeString(dir.resolve("potluck.conf"), "no-mdns = false\nmax-uploads = 3\n");
+
+    SwarmConfig config = parseNode("--config", file.toString(), "--max-uploads", "5").withConfigFile()
+        .toSwarmConfig(() -> LAN);
+
+    assertTrue(config.mdns());
+    assertEquals(5, config.maxUploads());
+  }
+
+  @Test
+  void toSwarmConfig_badValueInConfigFileNamesTheFlag() throws IOException {
+    Path file = Files.writeString(dir.resolve("potluck.conf"), "upload-rate = fast\n");
+    NodeCommand command = parseNode("--config", file.toString()).withConfigFile();
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertTrue(e.getMessage().startsWith("--upload-rate: not a rate: 'fast'"), e.getMessage());
+  }
+
+  @Test
+  void toSwarmConfig_missingSecretFileNamed() {
+    Path missing = dir.resolve("no-secret");
+    NodeCommand command = parse("--secret-file", missing.toString());
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertEquals("--secret-file: secret file not found: " + missing, e.getMessage());
+  }
+
+  @Test
+  void toSwarmConfig_shortSecretSaysHowManyBytes() throws IOException {
+    Path secret = Files.writeString(dir.resolve("secret"), "too short\n");
+    NodeCommand command = parse("--secret-file", secret.toString());
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertTrue(e.getMessage().startsWith("--secret-file: secret file " + secret + " holds 9 bytes"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "--bind, 0.0.0.0, '0.0.0.0'",
+      "--bind, ::1, '::1'",
+      "--bind, no-such-host.invalid, cannot resolve 'no-such-host.invalid'",
+      "--peer-port, http, 'http'",
+      "--cluster-port, 78OO, '78OO'",
+      "--max-uploads, many, 'many'",
+      "--seed, 10.0.0.6, '10.0.0.6'",
+      "--seed, 10.0.0.6:0, '10.0.0.6:0'",
+      "--seed, no-such-host.invalid:7800, cannot resolve 'no-such-host.invalid'",
+      "--upload-rate, fast, 'fast'",
+      "--upload-rate, -1M, '-1M'",
+      "--upload-rate, 99999999999T, '99999999999T'",
+      "--upload-rate, 100mbps, '100mbps'"})
+  void toSwarmConfig_badValueNamesTheFlag(String flag, String value, String quoted) {
+    NodeCommand command = parse(flag, value);
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertTrue(e.getMessage().startsWith(flag + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains(quoted), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "--peer-port    | 65536      | peer-port must be 0-65535, got 65536",
+      "--peer-port    | -1         | peer-port must be 0-65535, got -1",
+      "--cluster-port | 70000      | cluster-port must be 0-65535, got 70000",
+      "--max-uploads  | 0          | max-uploads must be 1-1024, got 0",
+      "--max-uploads  | 1025       | max-uploads must be 1-1024, got 1025",
+      "--cluster      | my cluster | cluster name must be 1-64 letters, digits, '.', '_' or '-': 'my cluster'"})
+  void toSwarmConfig_valueOutOfRangeNamesTheSetting(String flag, String value, String message) {
+    NodeCommand command = parse(flag, value);
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void toSwarmConfig_samePeerAndClusterPortRefused() {
+    NodeCommand command = parse("--peer-port", "7800");
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toSwarmConfig(() -> LAN));
+    assertEquals("cluster-port and peer-port must differ, both are 7800", e.getMessage());
+  }
+
+  @Test
   void run_helpExitsZero() {
     assertEquals(0, Main.run("node", "--help"));
   }
@@ -102,6 +304,18 @@ class NodeCommandTest {
   @Test
   void run_unknownOptionIsAUsageError() {
     assertEquals(2, Main.run("node", "--bogus"));
+  }
+
+  /** Parses as {@code potluck node ARGS}, as the config file needs. */
+  private static NodeCommand parseNode(String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of("node"));
+    all.addAll(List.of(args));
+    CommandLine.ParseResult result = new CommandLine(new Main()).parseArgs(all.toArray(String[]::new));
+    return (NodeCommand) result.subcommand().commandSpec().userObject();
+  }
+
+  private static InetAddress address(String literal) {
+    return dev.potluck.node.config.IpLiteral.parse(literal);
   }
 
   private static NodeCommand parse(String... args) {
