@@ -77,6 +77,7 @@ public final class Scheduler {
   private final Map<ObjectKey, Pending> receiving = new LinkedHashMap<>();
   private final Map<ObjectKey, Long> progressSentAt = new HashMap<>();
   private long lastLoadSentAt = Long.MIN_VALUE;
+  private Load lastLoadSent;
   private long decisions;
 
   public Scheduler(NodeId self, SchedulerConfig config) {
@@ -205,8 +206,12 @@ public final class Scheduler {
         actions.addAll(recoverLease(now, e.getKey(), e.getValue(), lease.fetcher));
       }
     }
-    if (lastLoadSentAt == Long.MIN_VALUE || now - lastLoadSentAt >= config.loadIntervalMillis()) {
+    // Also at once when the upload count changes: arbiters rank holders by it, and a count that stays
+    // stale for a whole interval after uploads end sends a burst of requests to the one idle holder.
+    boolean uploadsChanged = lastLoadSent != null && lastLoadSent.activeUploads() != localLoad.activeUploads();
+    if (lastLoadSentAt == Long.MIN_VALUE || now - lastLoadSentAt >= config.loadIntervalMillis() || uploadsChanged) {
       lastLoadSentAt = now;
+      lastLoadSent = localLoad;
       loads.update(self, localLoad);
       if (members.size() > 1) {
         actions.add(new Action.Broadcast(localLoad));

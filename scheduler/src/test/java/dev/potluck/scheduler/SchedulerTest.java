@@ -166,10 +166,13 @@ class SchedulerTest {
     Load load = new Load(1, 2, 3, 4, 7879, "t");
     assertTrue(node.onTick(0, load).contains(new Action.Broadcast(load)));
     assertTrue(node.onTick(10, load).isEmpty(), "gossip is at most once per interval");
+    Load busier = new Load(2, 2, 3, 4, 7879, "t");
+    assertTrue(node.onTick(15, busier).contains(new Action.Broadcast(busier)), "unless the upload count changed");
+    assertTrue(node.onTick(16, busier).isEmpty());
     List<NodeId> grown = new ArrayList<>(node.members());
     grown.add(NodeId.random(new Random(99)));
     node.onViewChanged(20, grown);
-    assertTrue(node.onTick(30, load).contains(new Action.Broadcast(load)));
+    assertTrue(node.onTick(30, busier).contains(new Action.Broadcast(busier)));
   }
 
   private Scheduler requesterIn(NodeId self) {
