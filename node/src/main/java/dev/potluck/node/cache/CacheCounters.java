@@ -11,6 +11,8 @@ public final class CacheCounters {
   private long upstreamRequests;
   private long upstreamBytes;
   private long upstreamFailures;
+  private long peerRequests;
+  private long peerBytes;
   private long verificationFailures;
 
   void answered(Disposition d) {
@@ -23,6 +25,24 @@ public final class CacheCounters {
 
   void upstreamBytes(long n) {
     upstreamBytes += n;
+  }
+
+  void peerRequest() {
+    peerRequests++;
+  }
+
+  void peerBytes(long n) {
+    peerBytes += n;
+  }
+
+  /** Requests this node made to other nodes' peer API. */
+  public long peerRequests() {
+    return peerRequests;
+  }
+
+  /** Body bytes received from other nodes. */
+  public long peerBytes() {
+    return peerBytes;
   }
 
   void upstreamFailure() {

@@ -6,6 +6,8 @@ public enum Disposition {
   HIT,
   /** Fetched from upstream for this request. */
   MISS,
+  /** Taken from another node of the cluster (verified) for this request. */
+  PEER,
   /** Joined a fetch already under way for another request. */
   JOINED,
   /** Upstream confirmed the stored copy (304) or sent a new one. */

@@ -27,6 +27,7 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -59,25 +60,63 @@ public final class LocalCache {
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
 
-  /** One upstream fetch in progress and everyone waiting for it. */
-  private static final class Flight {
+  /** Decides where misses of shareable objects come from; null when the node runs alone. */
+  private MissRouter router;
+
+  /**
+   * One fetch in progress and everyone waiting for it. Its bytes may come from several sources in
+   * turn (a peer that dies, then another, then upstream), each resuming where the last stopped.
+   */
+  static final class Flight {
+    final ObjectKey key;
+    final CanonicalUrl url;
+    final StoredObject stale;
+    final String userAgent;
+    final long startedAt;
     final Promise<Source> answer = Promise.promise();
     /** A digest announced before the transfer existed, applied when it does. */
     Sha256 announced;
-    /** The partial file, created while the upstream request is under way, so no time is lost after. */
+    /** The partial file, created while the first request is under way, so no time is lost after. */
     Future<Prepared> prepared;
+    Future<PartialFile> reserved;
     Transfer transfer;
+    /** Bumped for every new source: callbacks of a superseded source do nothing. */
+    int generation;
+    /** The response bytes come from now, or null. */
+    HttpClientResponse feed;
+    /** Set when the cluster chooses the sources; null for a flight with one source. */
+    RoutedFetch routed;
+    boolean over;
+
+    Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
+      this.key = key;
+      this.url = url;
+      this.stale = stale;
+      this.userAgent = userAgent;
+      this.startedAt = startedAt;
+    }
   }
 
   private record Prepared(PartialFile partial, AsyncFile file) {}
 
   /**
-   * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API with the
-   * digest the object must have.
+   * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
+   * digest the object must have, or none yet when it is streamed while still being fetched.
    */
-  private record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected, boolean digestLater) {
+  record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected, boolean peer) {
     static Origin upstream(CanonicalUrl url) {
       return new Origin(url, Map.of(), null, false);
+    }
+
+    static Origin peer(ObjectKey key, String host, int port, byte[] secret, Sha256 expected) {
+      String path = PeerApi.objectPath(key);
+      CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
+      Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
+      return new Origin(url, headers, expected, true);
+    }
+
+    String where() {
+      return peer ? "peer " + requestUrl.host() + ":" + requestUrl.port() : "upstream " + requestUrl.host();
     }
   }
 
@@ -118,7 +157,18 @@ public final class LocalCache {
     if (headOnly) {
       return head(url, userAgent).andThen(ar -> count(ar.result()));
     }
+    if (router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+      return route(key, url, userAgent).andThen(ar -> count(ar.result()));
+    }
     return fetch(key, url, null, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+  }
+
+  /**
+   * From now on, misses of shareable (immutable) objects are routed by {@code router}, which picks
+   * their sources; mutable metadata is always revalidated upstream by each node itself.
+   */
+  public void routeMissesWith(MissRouter router) {
+    this.router = router;
   }
 
   /**
@@ -165,11 +215,7 @@ public final class LocalCache {
     if (stored.isPresent()) {
       return Future.succeededFuture(new Source.Stored(stored.get(), Disposition.HIT));
     }
-    String path = PeerApi.objectPath(key);
-    CanonicalUrl peerUrl = CanonicalUrl.parse("http://" + (peerHost.contains(":") ? "[" + peerHost + "]" : peerHost)
-        + ":" + peerPort + path);
-    Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
-    return fetch(key, url, null, null, new Origin(peerUrl, headers, sha256, sha256 == null));
+    return fetch(key, url, null, null, Origin.peer(key, peerHost, peerPort, secret, sha256));
   }
 
   /**
@@ -184,6 +230,20 @@ public final class LocalCache {
     return store.get(key).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
   }
 
+  /**
+   * As {@link #peek}, but for an object whose fetch has started and whose first bytes are not here
+   * yet, waits for them: a peer is pointed here the moment this node is granted the fetch, usually
+   * before upstream has answered. Completes with null when this node has nothing to offer.
+   */
+  public Future<Source> peekSoon(ObjectKey key) {
+    Flight flight = flights.get(key);
+    if (flight == null || flight.transfer != null) {
+      return Future.succeededFuture(peek(key));
+    }
+    return flight.answer.future().map(source -> source instanceof Source.Live ? source : peek(key))
+        .otherwise(failure -> null);
+  }
+
   public CacheCounters counters() {
     return counters;
   }
@@ -193,49 +253,191 @@ public final class LocalCache {
     return flights.size();
   }
 
+  /** A flight with one source, whose failure is the flight's. */
   private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
-    Flight flight = new Flight();
+    Flight flight = open(key, url, stale, userAgent);
+    feed(flight, origin);
+    return flight.answer.future();
+  }
+
+  /** A flight whose sources the router picks, starting now. */
+  private Future<Source> route(ObjectKey key, CanonicalUrl url, String userAgent) {
+    Flight flight = open(key, url, null, userAgent);
+    flight.routed = new RoutedFetch(this, flight);
+    router.route(flight.routed);
+    return flight.answer.future();
+  }
+
+  private Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
+    Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong());
     flights.put(key, flight);
     flight.prepared = prepare(key);
-    long startedAt = clock.getAsLong();
-    Validators validators = stale == null ? Validators.NONE
-        : new Validators(stale.meta().etag(), stale.meta().lastModified());
-    counters.upstreamRequest();
-    upstream.send(HttpMethod.GET, origin.requestUrl(), validators, userAgent, origin.headers()).onComplete(ar -> {
-      if (ar.failed()) {
-        discardPrepared(flight);
-        settleFailure(key, flight, url, stale, ar.cause());
-        return;
-      }
-      HttpClientResponse response = ar.result();
-      int status = response.statusCode();
-      if (status == 200) {
-        receive(key, flight, url, response, startedAt, stale == null ? Disposition.MISS : Disposition.REVALIDATED,
-            origin);
-        return;
-      }
-      discardPrepared(flight);
-      if (status == 304 && stale != null) {
-        response.resume();
-        revalidated(key, flight, response, startedAt);
-      } else if (status >= 500 || (status >= 200 && status < 400)) {
-        response.resume();
-        String why = status >= 500
-            ? "upstream " + url.host() + " answered " + status + " " + response.statusMessage()
-            : "upstream " + url.host() + " answered an unexpected " + status + " " + response.statusMessage();
-        settleFailure(key, flight, url, stale, new UpstreamFailure(502, why));
-      } else {
-        passThrough(response).onComplete(pass -> {
-          flights.remove(key);
-          if (pass.succeeded()) {
-            flight.answer.complete(pass.result());
+    return flight;
+  }
+
+  /**
+   * Takes the flight's bytes from {@code origin} from now on, resuming with a Range request at the
+   * bytes already received; whatever source fed it before is dropped.
+   */
+  void feed(Flight flight, Origin origin) {
+    if (flight.over) {
+      return;
+    }
+    int generation = ++flight.generation;
+    dropFeed(flight);
+    long from = flight.transfer == null ? 0 : flight.transfer.received();
+    Map<String, String> headers = origin.headers();
+    if (from > 0) {
+      headers = new HashMap<>(headers);
+      headers.put("Range", "bytes=" + from + "-");
+    }
+    Validators validators = flight.stale == null || origin.peer() ? Validators.NONE
+        : new Validators(flight.stale.meta().etag(), flight.stale.meta().lastModified());
+    if (origin.peer()) {
+      counters.peerRequest();
+    } else {
+      counters.upstreamRequest();
+    }
+    upstream.send(HttpMethod.GET, origin.requestUrl(), validators, origin.peer() ? null : flight.userAgent, headers)
+        .onComplete(ar -> {
+          if (flight.over || generation != flight.generation) {
+            if (ar.succeeded()) {
+              discard(ar.result());
+            }
+            return;
+          }
+          if (ar.failed()) {
+            sourceFailed(flight, origin, ar.cause());
+          } else if (flight.transfer == null) {
+            firstResponse(flight, origin, ar.result(), generation);
           } else {
-            flight.answer.fail(UpstreamFailure.of(url, pass.cause()));
+            resumed(flight, origin, ar.result(), from, generation);
           }
         });
+  }
+
+  /** The router gives up on a flight: its clients get {@code cause}. */
+  void giveUp(Flight flight, Throwable cause) {
+    if (flight.over) {
+      return;
+    }
+    flight.generation++;
+    dropFeed(flight);
+    if (flight.transfer == null) {
+      discardPrepared(flight);
+      settleFailure(flight, cause);
+    } else {
+      flight.transfer.fail(cause);
+    }
+  }
+
+  private void dropFeed(Flight flight) {
+    if (flight.feed != null) {
+      discard(flight.feed);
+      flight.feed = null;
+    }
+  }
+
+  /** Abandons a response: resets its stream, quietly (the reset is ours, not an error to report). */
+  private static void discard(HttpClientResponse response) {
+    response.exceptionHandler(ignored -> { });
+    response.request().reset();
+  }
+
+  private void firstResponse(Flight flight, Origin origin, HttpClientResponse response, int generation) {
+    int status = response.statusCode();
+    if (status == 200) {
+      receive(flight, response, origin, generation);
+      return;
+    }
+    if (origin.peer() && flight.routed != null) {
+      discard(response);
+      sourceFailed(flight, origin, new IOException(origin.where() + " answered " + status + " " + response.statusMessage()));
+      return;
+    }
+    discardPrepared(flight);
+    CanonicalUrl url = flight.url;
+    if (status == 304 && flight.stale != null) {
+      response.resume();
+      revalidated(flight, response);
+    } else if (status >= 500 || (status >= 200 && status < 400)) {
+      response.resume();
+      String why = status >= 500
+          ? origin.where() + " answered " + status + " " + response.statusMessage()
+          : origin.where() + " answered an unexpected " + status + " " + response.statusMessage();
+      settleFailure(flight, new UpstreamFailure(502, why));
+    } else {
+      passThrough(response).onComplete(pass -> {
+        flights.remove(flight.key);
+        flight.over = true;
+        if (pass.succeeded()) {
+          flight.answer.complete(pass.result());
+        } else {
+          flight.answer.fail(UpstreamFailure.of(url, pass.cause()));
+        }
+        if (flight.routed != null) {
+          router.failed(flight.routed, new IOException(origin.where() + " answered " + status));
+        }
+      });
+    }
+  }
+
+  /** A source failed: the router picks another for a routed flight, otherwise the flight fails. */
+  private void sourceFailed(Flight flight, Origin origin, Throwable cause) {
+    if (flight.routed != null && origin.peer() && (flight.transfer == null
+        || flight.transfer.state() == Transfer.State.STREAMING)) {
+      flight.feed = null;
+      log.info("{} for {}: {}", origin.where(), flight.url, cause.getMessage());
+      router.sourceFailed(flight.routed, cause);
+    } else if (flight.transfer == null) {
+      discardPrepared(flight);
+      settleFailure(flight, cause);
+    } else {
+      flight.transfer.fail(cause);
+    }
+  }
+
+  /** The answer to a Range request that continues the body from {@code from}. */
+  private void resumed(Flight flight, Origin origin, HttpClientResponse response, long from, int generation) {
+    Transfer transfer = flight.transfer;
+    if (transfer.state() != Transfer.State.STREAMING) {
+      discard(response);
+      return;
+    }
+    int status = response.statusCode();
+    long length = transfer.head().length();
+    if (status == 206) {
+      ContentRange range = ContentRange.parse(response.getHeader(HttpHeaders.CONTENT_RANGE));
+      if (range == null || range.start() != from || (length >= 0 && range.total() >= 0 && range.total() != length)) {
+        discard(response);
+        sourceFailed(flight, origin, new IOException(origin.where() + " answered bytes=" + from
+            + "- with Content-Range " + response.getHeader(HttpHeaders.CONTENT_RANGE)));
+        return;
       }
-    });
-    return flight.answer.future();
+      pipe(flight, response, origin, 0, generation);
+    } else if (status == 200) {
+      if (!origin.peer() && changed(transfer.head(), response)) {
+        discard(response);
+        transfer.fail(new IOException(flight.url + " changed upstream while it was being fetched; try again"));
+        return;
+      }
+      // No range support: the bytes already here are skipped as they come again.
+      pipe(flight, response, origin, from, generation);
+    } else {
+      discard(response);
+      sourceFailed(flight, origin, new IOException(origin.where() + " answered " + status + " "
+          + response.statusMessage() + " when asked to resume at byte " + from));
+    }
+  }
+
+  /** Whether upstream's validators say the object is not the one whose first bytes are here. */
+  private static boolean changed(ResponseHead head, HttpClientResponse response) {
+    String etag = response.getHeader(HttpHeaders.ETAG);
+    if (head.etag() != null && etag != null) {
+      return !head.etag().equals(etag);
+    }
+    String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
+    return head.lastModified() != null && lastModified != null && !head.lastModified().equals(lastModified);
   }
 
   /** Gives up a streamed object that stays whole but unannounced for too long. */
@@ -264,7 +466,7 @@ public final class LocalCache {
             }));
   }
 
-  /** Upstream sent no body to store: the prepared partial file goes. */
+  /** No body will be stored: the prepared partial file goes. */
   private void discardPrepared(Flight flight) {
     flight.prepared.onSuccess(p -> p.file().close().onComplete(v -> onWorker(() -> {
       store.discard(p.partial());
@@ -272,79 +474,138 @@ public final class LocalCache {
     })));
   }
 
-  private void receive(ObjectKey key, Flight flight, CanonicalUrl url, HttpClientResponse response, long startedAt,
-      Disposition disposition, Origin origin) {
+  /** The first body: the transfer starts, and with it the answer to every waiting client. */
+  private void receive(Flight flight, HttpClientResponse response, Origin origin, int generation) {
     ResponseHead head;
     try {
       head = headOf(response);
     } catch (IllegalArgumentException e) {
       response.request().reset();
-      discardPrepared(flight);
-      settleFailure(key, flight, url, null, new UpstreamFailure(502, "upstream " + url.host() + ": " + e.getMessage()));
+      sourceFailed(flight, origin, new UpstreamFailure(502, origin.where() + ": " + e.getMessage()));
       return;
     }
     Future<Prepared> prepared = flight.prepared;
     // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
-    Future<PartialFile> reserved = prepared.compose(p -> head.length() > 0
+    flight.reserved = prepared.compose(p -> head.length() > 0
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
     if (origin.expected() != null) {
       transfer.expect(origin.expected());
-    } else if (origin.digestLater()) {
+    } else if (origin.peer()) {
       transfer.awaitDigest();
       if (flight.announced != null) {
         transfer.expect(flight.announced);
       }
-      armDigestWait(url, transfer);
+      armDigestWait(flight.url, transfer);
     }
     flight.transfer = transfer;
     transfer.retain(); // the flight's own hold, released once the object is committed or dropped
+    transfer.completion().onComplete(done -> flight.reserved.onComplete(r -> {
+      PartialFile partial = r.succeeded() ? r.result() : prepared.succeeded() ? prepared.result().partial() : null;
+      finish(flight, partial, done.result(), done.failed() ? done.cause() : r.cause());
+    }));
+    Disposition disposition = origin.peer() ? Disposition.PEER
+        : flight.stale == null ? Disposition.MISS : Disposition.REVALIDATED;
+    flight.answer.complete(new Source.Live(transfer, disposition));
+    pipe(flight, response, origin, 0, generation);
+  }
+
+  /** Moves {@code response}'s body into the flight's transfer, after skipping {@code skip} bytes. */
+  private void pipe(Flight flight, HttpClientResponse response, Origin origin, long skip, int generation) {
+    Transfer transfer = flight.transfer;
+    flight.feed = response;
+    long[] skipping = {skip};
     response.handler(chunk -> {
-      counters.upstreamBytes(chunk.length());
-      if (!transfer.append(chunk)) {
+      if (generation != flight.generation) {
+        return;
+      }
+      if (origin.peer()) {
+        counters.peerBytes(chunk.length());
+      } else {
+        counters.upstreamBytes(chunk.length());
+      }
+      Buffer bytes = chunk;
+      if (skipping[0] > 0) {
+        if (bytes.length() <= skipping[0]) {
+          skipping[0] -= bytes.length();
+          return;
+        }
+        bytes = bytes.slice((int) skipping[0], bytes.length());
+        skipping[0] = 0;
+      }
+      if (!transfer.append(bytes)) {
         response.pause();
       }
     });
-    transfer.onDrained(response::resume);
-    response.endHandler(v -> transfer.end());
-    response.exceptionHandler(transfer::fail);
-    transfer.completion().onComplete(done -> reserved.onComplete(r -> {
-      PartialFile partial = r.succeeded() ? r.result() : prepared.succeeded() ? prepared.result().partial() : null;
-      finish(key, url, transfer, partial, response, done.result(), startedAt,
-          done.failed() ? done.cause() : r.cause());
-    }));
-    flight.answer.complete(new Source.Live(transfer, disposition));
+    transfer.onDrained(() -> {
+      if (generation == flight.generation) {
+        response.resume();
+      }
+    });
+    response.endHandler(v -> {
+      if (generation != flight.generation) {
+        return;
+      }
+      flight.feed = null;
+      long length = transfer.head().length();
+      if (origin.peer() && flight.routed != null && length >= 0 && transfer.received() < length) {
+        sourceFailed(flight, origin, new IOException(origin.where() + " ended after " + transfer.received()
+            + " of " + length + " bytes"));
+      } else {
+        transfer.end();
+      }
+    });
+    response.exceptionHandler(e -> {
+      if (generation == flight.generation) {
+        sourceFailed(flight, origin, e);
+      }
+    });
     response.resume();
   }
 
-  private void finish(ObjectKey key, CanonicalUrl url, Transfer transfer, PartialFile partial,
-      HttpClientResponse response, Sha256 sha256, long startedAt, Throwable failure) {
+  private void finish(Flight flight, PartialFile partial, Sha256 sha256, Throwable failure) {
+    Transfer transfer = flight.transfer;
+    flight.over = true;
+    flight.generation++;
     if (failure != null || partial == null) {
       counters.upstreamFailure();
       if (failure instanceof VerificationException) {
         counters.verificationFailure();
       }
-      log.warn("fetching {} failed: {}", url, failure == null ? "no partial file" : failure.getMessage());
-      response.request().reset();
+      log.warn("fetching {} failed: {}", flight.url, failure == null ? "no partial file" : failure.getMessage());
+      dropFeed(flight);
+      Throwable cause = failure == null ? new IOException("no partial file") : failure;
       onWorker(() -> {
         if (partial != null) {
           store.discard(partial);
         }
         return null;
-      }).onComplete(v -> release(key, transfer));
+      }).onComplete(v -> {
+        release(flight.key, transfer);
+        if (flight.routed != null) {
+          router.failed(flight.routed, cause);
+        }
+      });
       return;
     }
+    flight.feed = null;
     ResponseHead head = transfer.head();
-    ObjectMeta meta = new ObjectMeta(url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
-        head.lastModified(), clock.getAsLong(), startedAt);
+    ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
+        head.lastModified(), clock.getAsLong(), flight.startedAt);
     onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
+      release(flight.key, transfer);
       if (ar.failed()) {
-        log.warn("could not keep {} in the cache: {}", url, ar.cause().toString());
+        log.warn("could not keep {} in the cache: {}", flight.url, ar.cause().toString());
+        if (flight.routed != null) {
+          router.failed(flight.routed, ar.cause());
+        }
       } else {
-        log.debug("stored {} ({} bytes, sha256 {})", url, meta.size(), sha256);
+        log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
+        if (flight.routed != null) {
+          router.stored(flight.routed, meta.size(), sha256);
+        }
       }
-      release(key, transfer);
     });
   }
 
@@ -353,11 +614,12 @@ public final class LocalCache {
     transfer.release();
   }
 
-  private void revalidated(ObjectKey key, Flight flight, HttpClientResponse response, long startedAt) {
+  private void revalidated(Flight flight, HttpClientResponse response) {
     String etag = response.getHeader(HttpHeaders.ETAG);
     String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
-    onWorker(() -> store.markValidated(key, startedAt, etag, lastModified)).onComplete(ar -> {
-      flights.remove(key);
+    onWorker(() -> store.markValidated(flight.key, flight.startedAt, etag, lastModified)).onComplete(ar -> {
+      flights.remove(flight.key);
+      flight.over = true;
       if (ar.succeeded() && ar.result().isPresent()) {
         flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
       } else {
@@ -366,17 +628,21 @@ public final class LocalCache {
     });
   }
 
-  /** Upstream failed: serve the stored copy if there is one (stale beats nothing for metadata), else fail. */
-  private void settleFailure(ObjectKey key, Flight flight, CanonicalUrl url, StoredObject stale, Throwable cause) {
-    flights.remove(key);
+  /** No body came: serve the stored copy if there is one (stale beats nothing for metadata), else fail. */
+  private void settleFailure(Flight flight, Throwable cause) {
+    flights.remove(flight.key);
+    flight.over = true;
     counters.upstreamFailure();
-    UpstreamFailure failure = UpstreamFailure.of(url, cause);
-    if (stale != null) {
-      log.warn("serving a stale copy of {}: {}", url, failure.getMessage());
-      flight.answer.complete(new Source.Stored(stale, Disposition.STALE));
+    UpstreamFailure failure = UpstreamFailure.of(flight.url, cause);
+    if (flight.stale != null) {
+      log.warn("serving a stale copy of {}: {}", flight.url, failure.getMessage());
+      flight.answer.complete(new Source.Stored(flight.stale, Disposition.STALE));
     } else {
-      log.warn("{}: {}", url, failure.getMessage());
+      log.warn("{}: {}", flight.url, failure.getMessage());
       flight.answer.fail(failure);
+    }
+    if (flight.routed != null) {
+      router.failed(flight.routed, failure);
     }
   }
 

@@ -101,6 +101,17 @@ public final class Transfer {
     this.awaitingDigest = true;
   }
 
+  /**
+   * This node has become the object's fetcher (it inherited the fetch lease): what it computes is the
+   * digest, and no announcement is awaited. A digest already expected is still checked.
+   */
+  public void stopAwaitingDigest() {
+    this.awaitingDigest = false;
+    if (bodyDone && state == State.STREAMING) {
+      complete();
+    }
+  }
+
   /** True while the whole body is here but its digest has not been announced yet. */
   public boolean waitingForDigest() {
     return bodyDone && state == State.STREAMING;

@@ -57,6 +57,8 @@ final class OriginServer implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> pathBytesSent = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ThreadLocal<String> currentPath = new ThreadLocal<>();
   private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "origin");
     t.setDaemon(true);
@@ -110,6 +112,11 @@ final class OriginServer implements AutoCloseable {
     return requests.stream().filter(r -> r.path().equals(path)).toList();
   }
 
+  /** Body bytes sent for {@code path}, over all requests. */
+  long bodyBytesSent(String path) {
+    return pathBytesSent.getOrDefault(path, 0L);
+  }
+
   long bodyBytesSent() {
     return bodyBytesSent.get();
   }
@@ -144,6 +151,7 @@ final class OriginServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     requests.add(new Request(method, path, Map.copyOf(exchange.getRequestHeaders())));
     Route route = routes.get(path);
+    currentPath.set(path);
     try (exchange) {
       if (route == null) {
         byte[] msg = "not found\n".getBytes();
@@ -179,8 +187,15 @@ final class OriginServer implements AutoCloseable {
         exchange.sendResponseHeaders(200, -1);
         return;
       }
-      exchange.sendResponseHeaders(200, route.size() == 0 ? -1 : route.size());
-      writeBody(exchange.getResponseBody(), route);
+      long from = rangeStart(exchange.getRequestHeaders().getFirst("Range"), route.size());
+      if (from > 0) {
+        exchange.getResponseHeaders().set("Content-Range",
+            "bytes " + from + "-" + (route.size() - 1) + "/" + route.size());
+        exchange.sendResponseHeaders(206, route.size() - from);
+      } else {
+        exchange.sendResponseHeaders(200, route.size() == 0 ? -1 : route.size());
+      }
+      writeBody(exchange.getResponseBody(), route, from);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
@@ -188,17 +203,30 @@ final class OriginServer implements AutoCloseable {
     }
   }
 
-  private void writeBody(OutputStream out, Route route) throws IOException, InterruptedException {
+  /** The first byte of a {@code bytes=N-} request (the only form nodes send), or 0 for a whole body. */
+  private static long rangeStart(String range, long size) {
+    if (range == null || !range.startsWith("bytes=") || !range.endsWith("-")) {
+      return 0;
+    }
+    long from = Long.parseLong(range.substring(6, range.length() - 1));
+    return from < size ? from : 0;
+  }
+
+  private void writeBody(OutputStream out, Route route, long from) throws IOException, InterruptedException {
     byte[] chunk = new byte[CHUNK];
     long limit = route.truncateAt() >= 0 ? route.truncateAt() : route.size();
     long start = System.nanoTime();
     long sent = 0;
-    for (long index = 0; sent < limit; index++) {
-      int n = (int) Math.min(CHUNK, limit - sent);
+    long position = from;
+    for (long index = from / CHUNK; position < limit; index++) {
+      int skip = (int) (position - index * CHUNK);
+      int n = (int) Math.min(CHUNK - skip, limit - position);
       fill(chunk, route.seed(), index);
-      out.write(chunk, 0, n);
+      out.write(chunk, skip, n);
+      position += n;
       sent += n;
       bodyBytesSent.addAndGet(n);
+      pathBytesSent.merge(currentPath.get(), (long) n, Long::sum);
       if (route.bytesPerSecond() > 0) {
         long due = start + sent * 1_000_000_000L / route.bytesPerSecond();
         long wait = due - System.nanoTime();

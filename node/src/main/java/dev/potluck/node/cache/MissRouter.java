@@ -1,0 +1,25 @@
+package dev.potluck.node.cache;
+
+import dev.potluck.protocol.Sha256;
+
+/**
+ * Picks where a missing shareable object comes from: the cluster's answer to "who has it?". The cache
+ * calls it on its context, and it steers each {@link RoutedFetch} from there.
+ */
+public interface MissRouter {
+
+  /** A local client wants an object no local flight or stored copy can answer; choose its first source. */
+  void route(RoutedFetch fetch);
+
+  /**
+   * The fetch's current peer source refused, broke off or answered wrongly. The bytes received so far
+   * are kept: the next source resumes after them. The fetch waits until the router gives it one.
+   */
+  void sourceFailed(RoutedFetch fetch, Throwable cause);
+
+  /** The object is complete, verified and stored. */
+  void stored(RoutedFetch fetch, long size, Sha256 sha256);
+
+  /** The fetch is over without a copy (its clients got an error); {@code cause} says why. */
+  void failed(RoutedFetch fetch, Throwable cause);
+}

@@ -1,0 +1,75 @@
+package dev.potluck.node.cache;
+
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Sha256;
+
+/**
+ * A local miss whose bytes come from where a {@link MissRouter} says: upstream, or a peer. Switching
+ * source keeps the bytes already received and resumes after them with a Range request, so a stream
+ * whose source dies continues from another node, or from upstream, without starting over. Clients
+ * follow the one body throughout. Confined to the node's context.
+ */
+public final class RoutedFetch {
+
+  private final LocalCache cache;
+  private final LocalCache.Flight flight;
+
+  RoutedFetch(LocalCache cache, LocalCache.Flight flight) {
+    this.cache = cache;
+    this.flight = flight;
+  }
+
+  public ObjectKey key() {
+    return flight.key;
+  }
+
+  public CanonicalUrl url() {
+    return flight.url;
+  }
+
+  /** Body bytes received so far, from every source together. */
+  public long received() {
+    return flight.transfer == null ? 0 : flight.transfer.received();
+  }
+
+  /** Whether the fetch has ended, stored or failed. */
+  public boolean isOver() {
+    return flight.over;
+  }
+
+  /**
+   * Fetch the rest from upstream: this node is now the object's fetcher, so the digest it computes is
+   * the object's (one already announced is still checked).
+   */
+  public void fromUpstream() {
+    if (flight.transfer != null) {
+      flight.transfer.stopAwaitingDigest();
+    }
+    cache.feed(flight, LocalCache.Origin.upstream(flight.url));
+  }
+
+  /**
+   * Take the rest from a peer's API.
+   *
+   * @param secret the cluster secret, or null
+   * @param sha256 the digest the object must have, or null when it is still being fetched and its
+   *     digest is announced later ({@link LocalCache#expectDigest})
+   */
+  public void fromPeer(String host, int port, byte[] secret, Sha256 sha256) {
+    if (sha256 != null && flight.transfer != null) {
+      flight.transfer.expect(sha256);
+    }
+    cache.feed(flight, LocalCache.Origin.peer(flight.key, host, port, secret, sha256));
+  }
+
+  /** Ends the fetch in failure: its clients get {@code cause}, and nothing is stored. */
+  public void giveUp(Throwable cause) {
+    cache.giveUp(flight, cause);
+  }
+
+  @Override
+  public String toString() {
+    return "RoutedFetch[" + flight.url + ", " + received() + " bytes]";
+  }
+}
