@@ -121,7 +121,7 @@ public final class PotluckNode {
       return Future.succeededFuture();
     }
     HostPort listen = peer.listen();
-    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret());
+    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), dev.potluck.node.http.UploadLimits.unlimited());
     return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
             .setCompressionSupported(false).setIdleTimeout(120))
         .requestHandler(front)

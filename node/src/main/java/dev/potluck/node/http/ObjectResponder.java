@@ -2,7 +2,9 @@ package dev.potluck.node.http;
 
 import dev.potluck.node.cache.Source;
 import dev.potluck.node.store.ObjectMeta;
+import dev.potluck.node.transfer.FileRangeReader;
 import dev.potluck.node.transfer.ResponseHead;
+import dev.potluck.node.transfer.Throttle;
 import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.TransferReader;
 import dev.potluck.node.upstream.UpstreamFailure;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a {@link Source} to a client: status, headers, conditional (304) and Range (206/416) handling,
- * then the body — zero-copy from a stored file, or following a growing one.
+ * then the body — zero-copy from a stored file, or following a growing one. Bodies go through a
+ * {@link Throttle}: a stored file whose rate is capped is read and sent in paced chunks instead of
+ * zero-copy.
  */
 final class ObjectResponder {
 
@@ -29,10 +33,18 @@ final class ObjectResponder {
 
   private final Vertx vertx;
   private final long stallTimeoutMillis;
+  private final Throttle throttle;
 
+  /** A responder that neither paces nor counts its bodies. */
   ObjectResponder(Vertx vertx, long stallTimeoutMillis) {
+    this(vertx, stallTimeoutMillis, Throttle.NONE);
+  }
+
+  /** @param throttle paces and counts every body this responder sends */
+  ObjectResponder(Vertx vertx, long stallTimeoutMillis, Throttle throttle) {
     this.vertx = vertx;
     this.stallTimeoutMillis = stallTimeoutMillis;
+    this.throttle = throttle;
   }
 
   void respond(HttpServerRequest request, Source source) {
@@ -85,15 +97,28 @@ final class ObjectResponder {
       response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length)).end();
       return;
     }
-    response.sendFile(stored.object().data().toString(), offset, length).onFailure(e -> {
-      // The file can vanish between look-up and send when eviction races a hit.
-      log.warn("sending {} failed: {}", meta.url(), e.toString());
-      if (!response.headWritten()) {
-        Errors.send(request, 503, "the cached copy was evicted while being sent; try again");
-      } else {
-        response.reset();
-      }
-    });
+    String file = stored.object().data().toString();
+    if (throttle.limitsRate()) {
+      response.setWriteQueueMaxSize(CLIENT_WRITE_QUEUE);
+      new FileRangeReader(vertx, file, response, offset, length, stallTimeoutMillis, throttle).start()
+          .onFailure(e -> sendFailed(request, meta, e));
+      return;
+    }
+    long sent = length;
+    response.sendFile(file, offset, length)
+        .onSuccess(v -> throttle.wrote(sent))
+        .onFailure(e -> sendFailed(request, meta, e));
+  }
+
+  /** The file can vanish between look-up and send when eviction races a hit, or the client go away. */
+  private static void sendFailed(HttpServerRequest request, ObjectMeta meta, Throwable e) {
+    log.warn("sending {} failed: {}", meta.url(), e.toString());
+    HttpServerResponse response = request.response();
+    if (!response.headWritten()) {
+      Errors.send(request, 503, "the cached copy was evicted while being sent; try again");
+    } else {
+      response.reset();
+    }
   }
 
   private void respondLive(HttpServerRequest request, Transfer transfer) {
@@ -127,7 +152,7 @@ final class ObjectResponder {
       return;
     }
     response.setWriteQueueMaxSize(CLIENT_WRITE_QUEUE);
-    new TransferReader(vertx, transfer, response, start, end, stallTimeoutMillis).start();
+    new TransferReader(vertx, transfer, response, start, end, stallTimeoutMillis, throttle).start();
   }
 
   /** Sets the entity headers; answers 304 and returns true when the client's copy is current. */

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,17 @@ import org.slf4j.LoggerFactory;
  * The peer listener's handler: other nodes fetch objects here by key, complete or still arriving,
  * with Range. Nothing is ever looked up by path, nothing is fetched on a peer's behalf, and with a
  * cluster secret a request without the right token is refused.
+ *
+ * <p>Uploads are held to the node's {@link UploadLimits}. Each GET for an object this node has takes
+ * one of {@link UploadLimits#maxUploads} slots until its response ends or its connection closes,
+ * whichever comes first (a 304 or 416 answer gives it back at once); with every slot taken, a GET is
+ * answered 503 with {@code Retry-After: 1} so the peer can try again or go to another holder. HEAD,
+ * and requests refused before the object is found (405, 404, 403), take no slot. With a rate
+ * cap, all bodies together draw on one token bucket, and stored objects are read and sent in paced
+ * chunks instead of zero-copy. The {@link #activeUploads load figures} the cluster gossips are
+ * counted here.
+ *
+ * <p>Confined to the node's context: the handler runs on it, and the load figures must be read on it.
  */
 public final class PeerFront implements Handler<HttpServerRequest> {
 
@@ -24,11 +36,54 @@ public final class PeerFront implements Handler<HttpServerRequest> {
   private final LocalCache cache;
   private final ObjectResponder responder;
   private final byte[] secret;
+  private final Uploads uploads;
 
-  public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret) {
+  /**
+   * @param secret the cluster secret, or null
+   * @param limits the caps on uploads to peers ({@link UploadLimits#NONE} for none)
+   */
+  public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits) {
+    this(vertx, cache, stallTimeoutMillis, secret, limits, System::nanoTime);
+  }
+
+  /**
+   * As the other constructor, with the clock the rate cap and {@link #uploadBytesPerSecond} read.
+   *
+   * @param nanoClock a monotonic clock in nanoseconds
+   */
+  public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
+      LongSupplier nanoClock) {
+    if (limits == null) {
+      throw new IllegalArgumentException("the peer front needs upload limits (UploadLimits.NONE for none)");
+    }
     this.cache = cache;
-    this.responder = new ObjectResponder(vertx, stallTimeoutMillis);
+    this.uploads = new Uploads(limits, nanoClock);
+    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, uploads);
     this.secret = secret == null ? null : secret.clone();
+  }
+
+  /** Bodies being sent to peers right now. Call on the node's context. */
+  public int activeUploads() {
+    return uploads.active();
+  }
+
+  /**
+   * Body bytes handed to peers' connections since the start. A zero-copy file send (no rate cap) counts
+   * once it has gone out whole, which may be just after its slot is released, and not at all if it is
+   * cut off. Call on the node's context.
+   */
+  public long uploadedBytes() {
+    return uploads.uploadedBytes();
+  }
+
+  /** Body bytes per second sent to peers over the last 3 seconds. Call on the node's context. */
+  public long uploadBytesPerSecond() {
+    return uploads.bytesPerSecond();
+  }
+
+  /** The caps this front keeps to. */
+  public UploadLimits uploadLimits() {
+    return uploads.limits();
   }
 
   @Override
@@ -57,11 +112,37 @@ public final class PeerFront implements Handler<HttpServerRequest> {
       Errors.send(request, 404, "this node does not hold " + key.id());
       return;
     }
+    if (method == HttpMethod.GET && !takeSlot(request, remote)) {
+      return;
+    }
     if (source instanceof Source.Stored stored) {
       request.response()
           .putHeader(PeerApi.SIZE_HEADER, Long.toString(stored.object().size()))
           .putHeader(PeerApi.SHA256_HEADER, stored.object().meta().sha256().hex());
     }
     responder.respond(request, source);
+  }
+
+  /**
+   * Takes an upload slot for {@code request}, released when its response ends or its connection
+   * closes; or, with none free, answers 503 and returns false.
+   */
+  private boolean takeSlot(HttpServerRequest request, String remote) {
+    Uploads.Slot slot = uploads.tryStart();
+    if (slot == null) {
+      int max = uploads.limits().maxUploads();
+      log.debug("refused peer {}: {} uploads under way", remote, max);
+      request.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+      Errors.send(request, 503, "this node is already uploading to " + max + (max == 1 ? " peer" : " peers")
+          + ", its most at once; try again shortly or take the object from another holder");
+      return false;
+    }
+    // The end handler runs when the response ends, or when the connection closes before it does. A
+    // zero-copy file send cut off by a closing connection runs neither, so the connection's close
+    // handler releases too. HTTP/1.1 answers a connection's requests one at a time, so each request
+    // may take over that handler from the one before it, whose slot is already free.
+    request.response().endHandler(v -> slot.release());
+    request.connection().closeHandler(v -> slot.release());
+    return true;
   }
 }

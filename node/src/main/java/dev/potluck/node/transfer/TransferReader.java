@@ -7,10 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams {@code [start, end)} of a {@link Transfer} to one client response, at the client's pace.
- * The response's status and headers must already be set. If the transfer fails, or the client stops
- * reading for longer than the stall timeout, the connection is closed: a client never receives a
- * short body that looks complete.
+ * Streams {@code [start, end)} of a {@link Transfer} to one client response, at the client's pace
+ * and no faster than its {@link Throttle} allows. The response's status and headers must already be
+ * set. If the transfer fails, or the client stops reading for longer than the stall timeout, the
+ * connection is closed: a client never receives a short body that looks complete.
  */
 public final class TransferReader {
 
@@ -22,15 +22,24 @@ public final class TransferReader {
   private final HttpServerResponse response;
   private final long end;
   private final long stallTimeoutMillis;
+  private final Pacer pacer;
   private long position;
   private long stallTimer = -1;
   private boolean finished;
 
-  /**
-   * @param end exclusive end, or -1 for the whole body whatever its length
-   */
+  /** A reader that is not throttled. */
   public TransferReader(Vertx vertx, Transfer transfer, HttpServerResponse response, long start, long end,
       long stallTimeoutMillis) {
+    this(vertx, transfer, response, start, end, stallTimeoutMillis, Throttle.NONE);
+  }
+
+  /**
+   * @param end exclusive end, or -1 for the whole body whatever its length
+   * @param throttle paces the writes and counts them
+   */
+  public TransferReader(Vertx vertx, Transfer transfer, HttpServerResponse response, long start, long end,
+      long stallTimeoutMillis, Throttle throttle) {
+    this.pacer = new Pacer(vertx, response, throttle);
     this.vertx = vertx;
     this.transfer = transfer;
     this.response = response;
@@ -79,7 +88,9 @@ public final class TransferReader {
       Buffer fromMemory = transfer.inMemory(position, want);
       if (fromMemory != null) {
         position += fromMemory.length();
-        response.write(fromMemory);
+        if (!pacer.write(fromMemory, this::pump)) {
+          return;
+        }
         continue;
       }
       int fromDisk = (int) Math.min(want, transfer.readable() - position);
@@ -93,8 +104,9 @@ public final class TransferReader {
           return;
         }
         position += ar.result().length();
-        response.write(ar.result());
-        pump();
+        if (pacer.write(ar.result(), this::pump)) {
+          pump();
+        }
       });
       return;
     }
@@ -106,6 +118,7 @@ public final class TransferReader {
     }
     finished = true;
     cancelStallTimer();
+    pacer.cancel();
     transfer.release();
     if (complete) {
       response.end();
