@@ -25,8 +25,25 @@ final class LoadTable {
     this.windowMillis = windowMillis;
   }
 
-  void update(NodeId node, Load load) {
+  /**
+   * How long after an assignment the holder's own gossip reflects it: the requester's answer, its
+   * connection, and the holder's next tick. A gossip arriving later than that supersedes it.
+   */
+  static final long GOSSIP_LAG_MILLIS = 300;
+
+  /**
+   * A node's gossiped load, received at {@code now}. Assignments made before {@code now -}
+   * {@value #GOSSIP_LAG_MILLIS} are in it (or already over), so they stop counting: otherwise an
+   * arbiter would count a finished burst against its holders for the whole window.
+   */
+  void update(NodeId node, Load load, long now) {
     gossiped.put(node, load);
+    Deque<Long> recent = assignments.get(node);
+    if (recent != null) {
+      while (!recent.isEmpty() && recent.peekFirst() <= now - GOSSIP_LAG_MILLIS) {
+        recent.pollFirst();
+      }
+    }
   }
 
   void forget(NodeId node) {

@@ -212,7 +212,7 @@ public final class Scheduler {
     if (lastLoadSentAt == Long.MIN_VALUE || now - lastLoadSentAt >= config.loadIntervalMillis() || uploadsChanged) {
       lastLoadSentAt = now;
       lastLoadSent = localLoad;
-      loads.update(self, localLoad);
+      loads.update(self, localLoad, now);
       if (members.size() > 1) {
         actions.add(new Action.Broadcast(localLoad));
       }
@@ -317,7 +317,7 @@ public final class Scheduler {
       return List.of(new Action.FetchFromHolders(f.requestId(), f.key(), f.holders(), f.size(), f.sha256()));
     } else if (message instanceof Load load) {
       if (members.contains(from)) {
-        loads.update(from, load);
+        loads.update(from, load, now);
       }
       return List.of();
     }

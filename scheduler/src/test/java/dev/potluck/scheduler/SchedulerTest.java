@@ -108,6 +108,12 @@ class SchedulerTest {
     }
     FetchFrom later = (FetchFrom) answer(arbiter.onMessage(3, nodes.get(4), new Want(20, KEY, URL)), nodes.get(4));
     assertEquals(busy, later.holders().get(0));
+
+    // The idle holder's own gossip, well after those assignments, says they are over: it leads again.
+    arbiter.onMessage(1_000, idle, new Load(0, 0, 0, 0, 7879, "t"));
+    FetchFrom afterGossip = (FetchFrom) answer(arbiter.onMessage(1_001, nodes.get(4), new Want(21, KEY, URL)),
+        nodes.get(4));
+    assertEquals(idle, afterGossip.holders().get(0));
   }
 
   @Test
