@@ -8,6 +8,7 @@ import java.util.Map;
  *
  * @param answers requests answered, by how (hit, miss, joined, revalidated, stale, pass)
  * @param verificationFailures bodies from peers discarded because their SHA-256 was not the announced one
+ * @param cluster the node's view of its cluster, or null when it runs alone
  */
 public record NodeStatus(
     String nodeId,
@@ -24,7 +25,8 @@ public record NodeStatus(
     long upstreamRequests,
     long upstreamBytes,
     long upstreamFailures,
-    long verificationFailures) {
+    long verificationFailures,
+    ClusterStatus cluster) {
 
   public NodeStatus {
     answers = Map.copyOf(answers);
@@ -53,6 +55,7 @@ public record NodeStatus(
             .put("bytes", upstreamBytes)
             .put("failures", upstreamFailures))
         .put("peers", new JsonObject()
-            .put("verificationFailures", verificationFailures));
+            .put("verificationFailures", verificationFailures))
+        .put("cluster", cluster == null ? null : cluster.toJson());
   }
 }

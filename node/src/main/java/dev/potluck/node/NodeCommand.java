@@ -105,7 +105,7 @@ final class NodeCommand implements Callable<Integer> {
     Logger log = LoggerFactory.getLogger(NodeCommand.class);
     PotluckNode node;
     try {
-      node = PotluckNode.start(config).toCompletionStage().toCompletableFuture().get();
+      node = PotluckNode.start(config, effective.toSwarmConfig()).toCompletionStage().toCompletableFuture().get();
     } catch (ExecutionException e) {
       log.error("{}", e.getCause().getMessage());
       return 1;

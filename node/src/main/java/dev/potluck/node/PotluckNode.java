@@ -1,6 +1,16 @@
 package dev.potluck.node;
 
 import dev.potluck.dashboard.ApiRoutes;
+import dev.potluck.dashboard.ClusterStatus;
+import dev.potluck.node.cluster.ClusterSettings;
+import dev.potluck.node.config.SwarmConfig;
+import dev.potluck.node.http.UploadLimits;
+import dev.potluck.node.swarm.Swarm;
+import dev.potluck.node.swarm.SwarmSettings;
+import dev.potluck.node.swarm.UploadMeter;
+import dev.potluck.scheduler.SchedulerConfig;
+import java.util.ArrayList;
+import java.util.List;
 import dev.potluck.dashboard.NodeStatus;
 import dev.potluck.node.cache.CacheCounters;
 import dev.potluck.node.cache.LocalCache;
@@ -51,6 +61,9 @@ public final class PotluckNode {
   private HttpServer server;
   private HttpServer peerServer;
   private String peerHost;
+  private PeerFront peerFront;
+  private Swarm swarm;
+  private String clusterName;
 
   private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id) {
     this.vertx = vertx;
@@ -66,11 +79,26 @@ public final class PotluckNode {
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
   public static Future<PotluckNode> start(NodeConfig config) {
-    return start(config, null);
+    return start(config, (PeerSettings) null);
+  }
+
+  /**
+   * Starts a node that takes part in a cluster: it serves other nodes on its peer listener, joins the
+   * group (finding peers by mDNS and seeds), and takes shareable misses from peers where it can.
+   */
+  public static Future<PotluckNode> start(NodeConfig config, SwarmConfig swarm) {
+    PeerSettings peer = new PeerSettings(new HostPort(swarm.bind().getHostAddress(), swarm.peerPort()), swarm.secret(),
+        new UploadLimits(swarm.maxUploads(), swarm.uploadRateBytesPerSecond()));
+    return start(config, peer, node -> node.joinSwarm(swarm));
   }
 
   /** As {@link #start(NodeConfig)}, and also serves other nodes on the peer listener when one is given. */
   public static Future<PotluckNode> start(NodeConfig config, PeerSettings peer) {
+    return start(config, peer, node -> Future.succeededFuture());
+  }
+
+  private static Future<PotluckNode> start(NodeConfig config, PeerSettings peer,
+      java.util.function.Function<PotluckNode, Future<Void>> then) {
     // Native epoll where available (Linux): sendfile and socket I/O with fewer copies and wake-ups.
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     if (!vertx.isNativeTransportEnabled()) {
@@ -85,7 +113,9 @@ public final class PotluckNode {
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
         .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id()))
-        .compose(node -> node.listen().compose(listening -> node.listenForPeers(peer)).map(node))
+        // Clients last: a node that answers them (and /api/v1/status) is in its cluster already.
+        .compose(node -> node.listenForPeers(peer).compose(listening -> then.apply(node))
+            .compose(joined -> node.listen()).map(node))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             started.complete(ar.result());
@@ -121,7 +151,8 @@ public final class PotluckNode {
       return Future.succeededFuture();
     }
     HostPort listen = peer.listen();
-    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), dev.potluck.node.http.UploadLimits.unlimited());
+    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), peer.limits());
+    peerFront = front;
     return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
             .setCompressionSupported(false).setIdleTimeout(120))
         .requestHandler(front)
@@ -131,6 +162,38 @@ public final class PotluckNode {
         .map(s -> {
           peerServer = s;
           peerHost = listen.host();
+          return null;
+        });
+  }
+
+  private Future<Void> joinSwarm(SwarmConfig settings) {
+    if (settings.bindIsFallback()) {
+      LoggerFactory.getLogger(PotluckNode.class).warn(
+          "no LAN address found: the cluster binds 127.0.0.1, so only nodes on this host can be peers");
+    }
+    ClusterSettings cluster = new ClusterSettings(settings.clusterName(), settings.bind(), settings.clusterPort(),
+        settings.seeds(), settings.secret());
+    // The relay tree's fan-out never exceeds what a node accepts.
+    SchedulerConfig scheduler = SchedulerConfig.defaults()
+        .withMaxUploads(Math.min(SchedulerConfig.DEFAULT_MAX_UPLOADS, settings.maxUploads()));
+    PeerFront front = peerFront;
+    UploadMeter uploads = new UploadMeter() {
+      @Override
+      public int activeUploads() {
+        return front.activeUploads();
+      }
+
+      @Override
+      public long uploadBytesPerSecond() {
+        return front.uploadBytesPerSecond();
+      }
+    };
+    clusterName = settings.clusterName();
+    return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
+            store, uploads, Version.current())
+        .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
+        .map(joined -> {
+          swarm = joined;
           return null;
         });
   }
@@ -220,7 +283,25 @@ public final class PotluckNode {
     return new NodeStatus(id.hex(), Version.current(), address().toString(), config.cacheDir().toString(),
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
-        counters.upstreamFailures(), counters.verificationFailures());
+        counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters));
+  }
+
+  private ClusterStatus clusterStatus(CacheCounters counters) {
+    if (swarm == null) {
+      return null;
+    }
+    Map<NodeId, String> addresses = swarm.peerAddresses();
+    List<ClusterStatus.Member> members = new ArrayList<>();
+    for (NodeId member : swarm.members()) {
+      boolean self = member.equals(id);
+      members.add(new ClusterStatus.Member(member.hex(), self,
+          self ? peerAddress().toString() : addresses.get(member)));
+    }
+    Map<String, String> blocklisted = new LinkedHashMap<>();
+    swarm.blocklisted().forEach((node, why) -> blocklisted.put(node.hex(), why));
+    return new ClusterStatus(clusterName, members, counters.peerRequests(), counters.peerBytes(),
+        peerFront.activeUploads(), peerFront.uploadedBytes(), swarm.messagesSent(),
+        swarm.messagesReceived(), blocklisted);
   }
 
   /**
@@ -229,6 +310,10 @@ public final class PotluckNode {
    * call it from outside Vert.x (a Vert.x close can only be awaited from a thread it does not own).
    */
   public void stop(Duration grace) throws InterruptedException {
+    if (swarm != null) {
+      // Leave first: the others see the view change at once and stop sending requests here.
+      swarm.stop();
+    }
     Future<Void> closing = server == null ? Future.succeededFuture()
         : server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
     if (peerServer != null) {

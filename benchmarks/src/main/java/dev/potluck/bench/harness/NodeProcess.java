@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * A Potluck node running as a child JVM from the shaded jar:
- * {@code java <jvm options> -jar potluck.jar node --listen 127.0.0.1:PORT --cache-dir DIR --cache-size SIZE}.
+ * {@code java <jvm options> -jar potluck.jar node --listen 127.0.0.1:PORT --cache-dir DIR --cache-size SIZE},
+ * alone (a cluster of its own on loopback, no mDNS).
  * Its output goes to a log file (no pipe to drain); {@link #start} returns once {@code /api/v1/status}
  * answers 200.
  */
@@ -53,7 +54,10 @@ public final class NodeProcess implements AutoCloseable {
         "--listen", "127.0.0.1:" + port,
         "--cache-dir", cacheDir.toString(),
         "--cache-size", cacheSize,
-        "--log-level", "info"));
+        "--log-level", "info",
+        // One node measured on its own: no peers, and no fixed ports to collide with another node.
+        "--bind", "127.0.0.1", "--no-mdns", "--peer-port", "0", "--cluster-port", "0",
+        "--cluster", "bench-" + Long.toHexString(System.nanoTime())));
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

@@ -340,7 +340,11 @@ public final class LocalCache {
 
   /** Abandons a response: resets its stream, quietly (the reset is ours, not an error to report). */
   private static void discard(HttpClientResponse response) {
-    response.exceptionHandler(ignored -> { });
+    try {
+      response.exceptionHandler(ignored -> { });
+    } catch (IllegalStateException ended) {
+      // Already over: there is nothing left to report.
+    }
     response.request().reset();
   }
 
@@ -558,6 +562,7 @@ public final class LocalCache {
     });
     response.exceptionHandler(e -> {
       if (generation == flight.generation) {
+        flight.feed = null;
         sourceFailed(flight, origin, e);
       }
     });

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * @param clusterName nodes with another name never join this group
  * @param bind the IPv4 address the group's TCP transport listens on (never a wildcard: JGroups would
  *     advertise it to peers)
- * @param port the group's TCP port
+ * @param port the group's TCP port, or 0 for any free one
  * @param seeds other members' {@code bind:port}, asked first when joining (may be empty)
  * @param secret the cluster secret, or null: with one, all group traffic is encrypted with a key
  *     derived from it, and a node holding another secret stays out
@@ -31,8 +31,8 @@ public record ClusterSettings(String clusterName, InetAddress bind, int port, Li
     if (bind == null || bind.isAnyLocalAddress() || bind.getAddress().length != 4) {
       throw new IllegalArgumentException("the cluster needs a specific IPv4 address to bind, not " + bind);
     }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("cluster port out of range (1-65535): " + port);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("cluster port out of range (0-65535, 0 for any free port): " + port);
     }
     seeds = List.copyOf(seeds);
     if (secret != null && secret.length < 16) {

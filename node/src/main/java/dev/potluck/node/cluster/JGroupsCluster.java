@@ -5,6 +5,7 @@ import dev.potluck.protocol.Message;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.codec.MalformedMessageException;
 import dev.potluck.protocol.codec.MessageCodec;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -14,6 +15,8 @@ import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
+import org.jgroups.Event;
+import org.jgroups.stack.IpAddress;
 import org.jgroups.JChannel;
 import org.jgroups.Receiver;
 import org.jgroups.View;
@@ -100,7 +103,8 @@ public final class JGroupsCluster implements AutoCloseable {
   static List<Protocol> stack(ClusterSettings settings) throws Exception {
     TCP tcp = new TCP();
     tcp.setBindAddress(settings.bind());
-    tcp.setBindPort(settings.port());
+    // JGroups refuses port 0 with static discovery, so "any free port" is chosen here.
+    tcp.setBindPort(settings.port() == 0 ? freePort(settings.bind()) : settings.port());
     tcp.setPortRange(0);
     List<Protocol> protocols = new ArrayList<>();
     protocols.add(tcp);
@@ -129,6 +133,12 @@ public final class JGroupsCluster implements AutoCloseable {
     return protocols;
   }
 
+  private static int freePort(InetAddress bind) throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, bind)) {
+      return socket.getLocalPort();
+    }
+  }
+
   /** A 128-bit AES key from the secret, bound to this use so the secret itself never goes on the wire. */
   static byte[] deriveKey(byte[] secret) {
     try {
@@ -152,6 +162,25 @@ public final class JGroupsCluster implements AutoCloseable {
     synchronized (lock) {
       return List.copyOf(addresses.keySet());
     }
+  }
+
+  /** The IP address a member's group transport uses (where its peer API listens too), or null. */
+  public InetAddress hostOf(NodeId member) {
+    Address address;
+    synchronized (lock) {
+      address = addresses.get(member);
+    }
+    if (address == null) {
+      return null;
+    }
+    Object physical = channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, address));
+    return physical instanceof IpAddress ip ? ip.getIpAddress() : null;
+  }
+
+  /** The TCP port this node's group transport listens on (resolved when 0 was asked for). */
+  public int localPort() {
+    Object physical = channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, channel.getAddress()));
+    return physical instanceof IpAddress ip ? ip.getPort() : -1;
   }
 
   /** Sends {@code message} to one member; false when that member is not in the view. */

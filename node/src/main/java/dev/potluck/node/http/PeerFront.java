@@ -107,7 +107,11 @@ public final class PeerFront implements Handler<HttpServerRequest> {
       Errors.send(request, 403, "this cluster needs a token made with its secret");
       return;
     }
-    Source source = cache.peek(key);
+    // A fetch granted here a moment ago may not have its first bytes yet: wait for them.
+    cache.peekSoon(key).onComplete(ar -> serve(request, method, remote, key, ar.result()));
+  }
+
+  private void serve(HttpServerRequest request, HttpMethod method, String remote, ObjectKey key, Source source) {
     if (source == null) {
       Errors.send(request, 404, "this node does not hold " + key.id());
       return;

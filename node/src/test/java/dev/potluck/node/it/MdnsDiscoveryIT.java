@@ -74,6 +74,34 @@ class MdnsDiscoveryIT {
     }
   }
 
+  @Test
+  void splitCluster_partsCarryOnAlone_thenMergeWhenTheNetworkHeals() throws Exception {
+    namespaces = NetworkNamespaces.create();
+    String[] hosts = namespaces.bridge(4);
+    long start = System.nanoTime();
+    for (int i = 0; i < 4; i++) {
+      members.add(Member.start(hosts[i], "10.204.0." + (i + 1), "office"));
+    }
+    awaitWithin(start, 40, () -> members.stream().allMatch(m -> m.lastView() == 4), "four members form one view");
+
+    namespaces.unplug(3);
+    namespaces.unplug(4);
+    long split = System.nanoTime();
+    // Each unplugged host is cut off from everyone, the other two still see each other.
+    awaitWithin(split, 30, () -> members.get(0).lastView() == 2 && members.get(1).lastView() == 2
+            && members.get(2).lastView() == 1 && members.get(3).lastView() == 1,
+        "the parts carry on as views of 2, 1 and 1 once the failure detector gives up on the others");
+    long splitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - split);
+
+    namespaces.plug(3);
+    namespaces.plug(4);
+    long healed = System.nanoTime();
+    awaitWithin(healed, 60, () -> members.stream().allMatch(m -> m.lastView() == 4),
+        "the parts merge into one view of 4");
+    System.out.printf("[figure] partition: views of 2, 1 and 1 after %d ms; one view of 4 again %d ms after healing%n",
+        splitMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed));
+  }
+
   private void awaitWithin(long start, int seconds, BooleanSupplier condition, String what) throws Exception {
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {

@@ -82,6 +82,16 @@ final class NetworkNamespaces implements AutoCloseable {
     return hosts;
   }
 
+  /** Unplugs the i-th (from 1) bridged namespace's cable at the bridge: a network partition. */
+  void unplug(int i) throws Exception {
+    must("ip", "-n", prefix + "hub", "link", "set", "p" + i, "down");
+  }
+
+  /** Plugs the i-th bridged namespace's cable back in. */
+  void plug(int i) throws Exception {
+    must("ip", "-n", prefix + "hub", "link", "set", "p" + i, "up");
+  }
+
   /** The command prefixed to run inside {@code namespace}. */
   static List<String> in(String namespace, List<String> command) {
     List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", namespace));

@@ -41,6 +41,11 @@ final class NodeProcess implements AutoCloseable {
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar().toString(), "node", "--listen", "127.0.0.1:" + port));
     command.addAll(List.of(args));
+    if (List.of(args).stream().noneMatch(a -> a.startsWith("--bind") || a.startsWith("--cluster"))) {
+      // A node of its own: other tests' nodes on this host must not become its peers.
+      command.addAll(List.of("--bind", "127.0.0.1", "--no-mdns", "--peer-port", "0", "--cluster-port", "0",
+          "--cluster", "alone-" + Long.toHexString(System.nanoTime())));
+    }
     Path log = Files.createTempFile(workDir, "node-", ".log");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     NodeProcess node = new NodeProcess(process, port, log);
@@ -87,6 +92,21 @@ final class NodeProcess implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** {@code GET /api/v1/status}, parsed. */
+  io.vertx.core.json.JsonObject status() throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/status"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("status answered " + response.statusCode() + ": " + response.body());
+    }
+    return new io.vertx.core.json.JsonObject(response.body());
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   long pid() {

@@ -1,0 +1,414 @@
+package dev.potluck.node.swarm;
+
+import dev.potluck.node.cache.LocalCache;
+import dev.potluck.node.cache.MissRouter;
+import dev.potluck.node.cache.RoutedFetch;
+import dev.potluck.node.cluster.ClusterSettings;
+import dev.potluck.node.cluster.JGroupsCluster;
+import dev.potluck.node.cluster.mdns.MdnsDirectory;
+import dev.potluck.node.cluster.mdns.PotluckService;
+import dev.potluck.node.store.FileStore;
+import dev.potluck.node.store.StoredObject;
+import dev.potluck.node.transfer.VerificationException;
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.Message;
+import dev.potluck.protocol.NodeId;
+import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Sha256;
+import dev.potluck.scheduler.Action;
+import dev.potluck.scheduler.Scheduler;
+import dev.potluck.scheduler.freshness.ObjectKind;
+import dev.potluck.scheduler.freshness.RequestCacheControl;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's part in the cluster: feeds the {@link Scheduler} the node's events (local misses, group
+ * views, messages, progress, time) and performs the actions it returns — sending messages, and
+ * steering each {@link RoutedFetch} to upstream or to peers. It decides nothing itself, except which of
+ * the sources the scheduler offered it can reach: blocklisted and unknown peers are skipped.
+ *
+ * <p>Confined to the node's context. JGroups calls in on its own threads and is answered on the
+ * context; messages go out on a thread of their own, because a send may block under flow control.
+ */
+public final class Swarm implements MissRouter {
+
+  private static final Logger log = LoggerFactory.getLogger(Swarm.class);
+
+  /** How often timeouts are checked, progress reported and load gossiped (each at its own pace). */
+  static final long TICK_MILLIS = 100;
+
+  /** How long {@link #stop} waits for mDNS's goodbye to go out. */
+  private static final long GOODBYE_WAIT_MILLIS = 3_000;
+
+  private enum Mode { ASKING, UPSTREAM, STREAM, HOLDERS }
+
+  /** One local miss the scheduler is steering. */
+  private static final class Request {
+    final long id;
+    final RoutedFetch fetch;
+    Mode mode = Mode.ASKING;
+    List<NodeId> sources = List.of();
+    int next;
+    NodeId current;
+    Sha256 expected;
+
+    Request(long id, RoutedFetch fetch) {
+      this.id = id;
+      this.fetch = fetch;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Scheduler scheduler;
+  private final LocalCache cache;
+  private final FileStore store;
+  private final UploadMeter uploads;
+  private final byte[] secret;
+  private final int peerPort;
+  private final String version;
+  private final PeerDirectory peers;
+  private final CompletableFuture<JGroupsCluster> cluster = new CompletableFuture<>();
+  private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "potluck-cluster-send");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final Map<Long, Request> requests = new HashMap<>();
+  private final Map<ObjectKey, Request> byKey = new HashMap<>();
+  private long nextRequestId = 1;
+  private long timer = -1;
+  private volatile MdnsDirectory mdns;
+  private long messagesSent;
+  private long messagesReceived;
+
+  private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
+      UploadMeter uploads, String version) {
+    this.vertx = vertx;
+    this.context = context;
+    this.scheduler = new Scheduler(self, settings.scheduler());
+    this.cache = cache;
+    this.store = store;
+    this.uploads = uploads;
+    this.secret = settings.cluster().secret() == null ? null : settings.cluster().secret().clone();
+    this.peerPort = settings.peerPort();
+    this.version = version;
+    this.peers = new PeerDirectory(self, member -> {
+      JGroupsCluster c = cluster.getNow(null);
+      return c == null ? null : c.hostOf(member);
+    });
+  }
+
+  /**
+   * Joins the group (and mDNS when enabled), then routes {@code cache}'s misses through the cluster.
+   * Must be called on the node's context.
+   */
+  public static Future<Swarm> start(Vertx vertx, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
+      UploadMeter uploads, String version) {
+    Context context = vertx.getOrCreateContext();
+    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version);
+    AtomicReference<MdnsDirectory> directory = new AtomicReference<>();
+    ClusterSettings clusterSettings = settings.mdns()
+        ? settings.cluster().withDiscovered(() -> {
+            MdnsDirectory d = directory.get();
+            return d == null ? List.of() : d.addresses();
+          })
+        : settings.cluster();
+    return vertx.executeBlocking(() -> {
+      JGroupsCluster joined = JGroupsCluster.join(clusterSettings, self, swarm.new Events());
+      log.info("cluster '{}': node {} on {}:{}, peer API on port {}, {} seed(s), mDNS {}", clusterSettings.clusterName(),
+          self, clusterSettings.bind().getHostAddress(), joined.localPort(), settings.peerPort(),
+          clusterSettings.seeds().size(), settings.mdns() ? "on" : "off");
+      if (settings.mdns()) {
+        try {
+          directory.set(MdnsDirectory.start(clusterSettings.bind(), new PotluckService(self,
+              clusterSettings.clusterName(), settings.peerPort(), joined.localPort())));
+        } catch (java.io.IOException | RuntimeException e) {
+          log.warn("mDNS discovery is off: {}; peers are found through --seed only", e.toString());
+        }
+      }
+      return joined;
+    }).map(joined -> {
+      swarm.joined(joined, directory.get());
+      cache.routeMissesWith(swarm);
+      return swarm;
+    });
+  }
+
+  private void joined(JGroupsCluster joined, MdnsDirectory directory) {
+    cluster.complete(joined);
+    mdns = directory;
+    long now = now();
+    // What this node already holds (from before a restart) is shareable at once.
+    for (StoredObject object : store.list()) {
+      if (isShareable(object.meta().url())) {
+        perform(scheduler.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
+      }
+    }
+    timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
+  }
+
+  /** Whether peers may be offered this stored object: immutable kinds only, as for misses. */
+  private static boolean isShareable(String url) {
+    try {
+      return ObjectKind.ofPath(CanonicalUrl.parse(url).pathAndQuery()) == ObjectKind.IMMUTABLE;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Leaves the group and stops announcing. Blocks: call it from outside Vert.x. */
+  public void stop() {
+    context.runOnContext(v -> vertx.cancelTimer(timer));
+    MdnsDirectory directory = mdns;
+    CompletableFuture<Void> goodbye = directory == null
+        ? CompletableFuture.completedFuture(null) : directory.closeAsync();
+    sender.shutdown();
+    try {
+      sender.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    JGroupsCluster joined = cluster.getNow(null);
+    if (joined != null) {
+      joined.close();
+    }
+    try {
+      goodbye.get(GOODBYE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.debug("mDNS goodbye: {}", e.toString());
+    }
+  }
+
+  // ---- the cache's misses
+
+  @Override
+  public void route(RoutedFetch fetch) {
+    Request request = new Request(nextRequestId++, fetch);
+    requests.put(request.id, request);
+    byKey.put(fetch.key(), request);
+    perform(scheduler.onRequest(now(), request.id, fetch.key(), fetch.url().toString()));
+  }
+
+  @Override
+  public void sourceFailed(RoutedFetch fetch, Throwable cause) {
+    Request request = byKey.get(fetch.key());
+    if (request != null && request.fetch == fetch) {
+      tryNextSource(request);
+    }
+  }
+
+  @Override
+  public void stored(RoutedFetch fetch, long size, Sha256 sha256) {
+    Request request = forget(fetch);
+    if (request == null) {
+      return;
+    }
+    String url = fetch.url().toString();
+    perform(request.mode == Mode.UPSTREAM
+        ? scheduler.onLocalFetchDone(now(), fetch.key(), url, size, sha256)
+        : scheduler.onLocalHave(now(), fetch.key(), url, size, sha256));
+  }
+
+  @Override
+  public void failed(RoutedFetch fetch, Throwable cause) {
+    Request request = forget(fetch);
+    if (request == null) {
+      return;
+    }
+    if (request.mode == Mode.UPSTREAM) {
+      perform(scheduler.onLocalFetchFailed(now(), fetch.key(), String.valueOf(cause.getMessage())));
+      return;
+    }
+    perform(scheduler.onLocalGaveUp(now(), request.id, fetch.key()));
+    if (cause instanceof VerificationException && request.current != null) {
+      log.warn("blocklisting peer {}: it served {} with the wrong SHA-256 ({})", request.current, fetch.url(),
+          cause.getMessage());
+      peers.blocklist(request.current, cause.getMessage());
+      // Take the object elsewhere now, so that the client's retry finds it here.
+      cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
+    }
+  }
+
+  private Request forget(RoutedFetch fetch) {
+    Request request = byKey.get(fetch.key());
+    if (request == null || request.fetch != fetch) {
+      return null;
+    }
+    byKey.remove(fetch.key());
+    requests.remove(request.id);
+    return request;
+  }
+
+  // ---- the scheduler's actions
+
+  private void perform(List<Action> actions) {
+    for (Action action : actions) {
+      if (action instanceof Action.Send send) {
+        send(send.to(), send.message());
+      } else if (action instanceof Action.Broadcast broadcast) {
+        send(null, broadcast.message());
+      } else if (action instanceof Action.FetchUpstream fetch) {
+        fetchUpstream(fetch);
+      } else if (action instanceof Action.StreamFromPeers stream) {
+        takeFromPeers(stream.requestId(), Mode.STREAM, stream.sources(), null);
+      } else if (action instanceof Action.FetchFromHolders holders) {
+        takeFromPeers(holders.requestId(), Mode.HOLDERS, holders.holders(), holders.sha256());
+      } else if (action instanceof Action.ExpectDigest expect) {
+        cache.expectDigest(expect.key(), expect.sha256());
+      }
+    }
+  }
+
+  private void fetchUpstream(Action.FetchUpstream action) {
+    Request request = requests.get(action.requestId());
+    if (request == null || request.fetch.isOver()) {
+      // A lease for a request that has ended: hand it straight back.
+      perform(scheduler.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
+      return;
+    }
+    if (action.resumeFrom() > 0 || request.fetch.received() > 0) {
+      log.info("taking over the fetch of {} from upstream at byte {}", request.fetch.url(), request.fetch.received());
+    }
+    request.mode = Mode.UPSTREAM;
+    request.current = null;
+    request.fetch.fromUpstream();
+  }
+
+  private void takeFromPeers(long requestId, Mode mode, List<NodeId> sources, Sha256 expected) {
+    Request request = requests.get(requestId);
+    if (request == null || request.fetch.isOver()) {
+      return;
+    }
+    request.mode = mode;
+    request.sources = sources;
+    request.next = 0;
+    request.expected = expected;
+    tryNextSource(request);
+  }
+
+  /** The next offered source this node can reach; when none is left, the scheduler says what next. */
+  private void tryNextSource(Request request) {
+    while (request.next < request.sources.size()) {
+      NodeId candidate = request.sources.get(request.next++);
+      PeerDirectory.Endpoint endpoint = peers.endpoint(candidate);
+      if (endpoint != null) {
+        request.current = candidate;
+        log.debug("{} from peer {} at {}:{}", request.fetch.url(), candidate, endpoint.hostAddress(), endpoint.port());
+        request.fetch.fromPeer(endpoint.hostAddress(), endpoint.port(), secret, request.expected);
+        return;
+      }
+    }
+    request.current = null;
+    String url = request.fetch.url().toString();
+    perform(request.mode == Mode.STREAM
+        ? scheduler.onLocalStreamFailed(now(), request.id, request.fetch.key(), url)
+        : scheduler.onLocalSourcesFailed(now(), request.id, request.fetch.key(), url));
+  }
+
+  private void send(NodeId to, Message message) {
+    messagesSent++;
+    sender.execute(() -> {
+      try {
+        JGroupsCluster joined = cluster.get();
+        if (to == null) {
+          joined.broadcast(message);
+        } else {
+          joined.send(to, message);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        log.debug("could not send {} to {}: {}", message.getClass().getSimpleName(), to, e.toString());
+      }
+    });
+  }
+
+  // ---- time
+
+  private void tick() {
+    long now = now();
+    for (Request request : requests.values()) {
+      if (request.mode != Mode.ASKING && request.fetch.received() > 0) {
+        perform(scheduler.onLocalProgress(now, request.fetch.key(), request.fetch.received()));
+      }
+    }
+    perform(scheduler.onTick(now, load()));
+  }
+
+  private Message.Load load() {
+    return new Message.Load(uploads.activeUploads(), uploads.uploadBytesPerSecond(), requests.size(),
+        store.stats().usedBytes(), peerPort, version);
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  // ---- read-only views
+
+  /** The current view, this node included, sorted. */
+  public List<NodeId> members() {
+    return scheduler.members();
+  }
+
+  public Map<NodeId, String> blocklisted() {
+    return peers.blocklisted();
+  }
+
+  /** Cluster messages this node has sent and received. */
+  public long messagesSent() {
+    return messagesSent;
+  }
+
+  public long messagesReceived() {
+    return messagesReceived;
+  }
+
+  /** Where each other member's peer API is, where known. */
+  public Map<NodeId, String> peerAddresses() {
+    Map<NodeId, String> out = new LinkedHashMap<>();
+    for (NodeId member : scheduler.members()) {
+      PeerDirectory.Endpoint endpoint = peers.endpoint(member);
+      if (endpoint != null) {
+        out.put(member, endpoint.hostAddress() + ":" + endpoint.port());
+      }
+    }
+    return out;
+  }
+
+  /** JGroups' callbacks, handed to the node's context. */
+  private final class Events implements JGroupsCluster.Listener {
+    @Override
+    public void onView(List<NodeId> members) {
+      context.runOnContext(v -> {
+        peers.view(members);
+        perform(scheduler.onViewChanged(now(), members));
+      });
+    }
+
+    @Override
+    public void onMessage(NodeId from, Message message) {
+      context.runOnContext(v -> {
+        messagesReceived++;
+        if (message instanceof Message.Load load) {
+          peers.port(from, load.peerPort());
+        }
+        perform(scheduler.onMessage(now(), from, message));
+      });
+    }
+  }
+}
