@@ -53,7 +53,15 @@ final class PeerDirectory {
 
   /** Where to fetch from {@code member}; null for this node, a blocklisted member, or one not yet heard of. */
   Endpoint endpoint(NodeId member) {
-    if (member.equals(self) || blocklist.containsKey(member)) {
+    if (blocklist.containsKey(member)) {
+      return null;
+    }
+    return address(member);
+  }
+
+  /** Where {@code member}'s peer API is, blocklisted or not; null for this node or one not yet heard of. */
+  Endpoint address(NodeId member) {
+    if (member.equals(self)) {
       return null;
     }
     Integer port = ports.get(member);

@@ -378,11 +378,11 @@ public final class Swarm implements MissRouter {
     return messagesReceived;
   }
 
-  /** Where each other member's peer API is, where known. */
+  /** Where each other member's peer API is, where known (blocklisted members included). */
   public Map<NodeId, String> peerAddresses() {
     Map<NodeId, String> out = new LinkedHashMap<>();
     for (NodeId member : scheduler.members()) {
-      PeerDirectory.Endpoint endpoint = peers.endpoint(member);
+      PeerDirectory.Endpoint endpoint = peers.address(member);
       if (endpoint != null) {
         out.put(member, endpoint.hostAddress() + ":" + endpoint.port());
       }
