@@ -30,11 +30,10 @@ public final class FileRangeReader {
   private final String path;
   private final HttpServerResponse response;
   private final long end;
-  private final long stallTimeoutMillis;
+  private final StallTimer stall;
   private final Pacer pacer;
   private AsyncFile file;
   private long position;
-  private long stallTimer = -1;
   private boolean finished;
 
   public FileRangeReader(Vertx vertx, String path, HttpServerResponse response, long offset, long length,
@@ -44,7 +43,7 @@ public final class FileRangeReader {
     this.response = response;
     this.position = offset;
     this.end = offset + length;
-    this.stallTimeoutMillis = stallTimeoutMillis;
+    this.stall = new StallTimer(vertx, stallTimeoutMillis, () -> finish(false));
     this.pacer = new Pacer(vertx, response, throttle);
   }
 
@@ -84,9 +83,9 @@ public final class FileRangeReader {
       return;
     }
     if (response.writeQueueFull()) {
-      armStallTimer();
+      stall.arm();
       response.drainHandler(v -> {
-        cancelStallTimer();
+        stall.cancel();
         pump();
       });
       return;
@@ -114,7 +113,7 @@ public final class FileRangeReader {
       return;
     }
     finished = true;
-    cancelStallTimer();
+    stall.cancel();
     pacer.cancel();
     if (file != null) {
       file.close();
@@ -124,23 +123,6 @@ public final class FileRangeReader {
     } else if (!response.closed()) {
       // Closing mid-body is how HTTP/1.1 says "this response is incomplete".
       response.reset();
-    }
-  }
-
-  private void armStallTimer() {
-    if (stallTimer == -1) {
-      stallTimer = vertx.setTimer(stallTimeoutMillis, id -> {
-        stallTimer = -1;
-        log.info("closing a client that read nothing for {} ms", stallTimeoutMillis);
-        finish(false);
-      });
-    }
-  }
-
-  private void cancelStallTimer() {
-    if (stallTimer != -1) {
-      vertx.cancelTimer(stallTimer);
-      stallTimer = -1;
     }
   }
 }

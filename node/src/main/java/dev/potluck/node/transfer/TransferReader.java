@@ -21,10 +21,9 @@ public final class TransferReader {
   private final Transfer transfer;
   private final HttpServerResponse response;
   private final long end;
-  private final long stallTimeoutMillis;
+  private final StallTimer stall;
   private final Pacer pacer;
   private long position;
-  private long stallTimer = -1;
   private boolean finished;
 
   /** A reader that is not throttled. */
@@ -45,7 +44,7 @@ public final class TransferReader {
     this.response = response;
     this.position = start;
     this.end = end;
-    this.stallTimeoutMillis = stallTimeoutMillis;
+    this.stall = new StallTimer(vertx, stallTimeoutMillis, () -> finish(false));
   }
 
   public void start() {
@@ -77,9 +76,9 @@ public final class TransferReader {
         return;
       }
       if (response.writeQueueFull()) {
-        armStallTimer();
+        stall.arm();
         response.drainHandler(v -> {
-          cancelStallTimer();
+          stall.cancel();
           pump();
         });
         return;
@@ -117,7 +116,7 @@ public final class TransferReader {
       return;
     }
     finished = true;
-    cancelStallTimer();
+    stall.cancel();
     pacer.cancel();
     transfer.release();
     if (complete) {
@@ -125,23 +124,6 @@ public final class TransferReader {
     } else if (!response.closed()) {
       // Closing mid-body is how HTTP/1.1 says "this response is incomplete".
       response.reset();
-    }
-  }
-
-  private void armStallTimer() {
-    if (stallTimer == -1) {
-      stallTimer = vertx.setTimer(stallTimeoutMillis, id -> {
-        stallTimer = -1;
-        log.info("closing a client that read nothing for {} ms", stallTimeoutMillis);
-        finish(false);
-      });
-    }
-  }
-
-  private void cancelStallTimer() {
-    if (stallTimer != -1) {
-      vertx.cancelTimer(stallTimer);
-      stallTimer = -1;
     }
   }
 }
