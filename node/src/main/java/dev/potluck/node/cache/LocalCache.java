@@ -87,6 +87,10 @@ public final class LocalCache {
     /** Set when the cluster chooses the sources; null for a flight with one source. */
     RoutedFetch routed;
     boolean over;
+    /** Local requests that joined this flight after the first. */
+    int joined;
+    /** Peers waiting for this flight's first bytes ({@link #peekSoon}). */
+    int peersWaiting;
 
     Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
       this.key = key;
@@ -139,6 +143,7 @@ public final class LocalCache {
     ObjectKey key = ObjectKey.of(url);
     Flight flight = flights.get(key);
     if (flight != null) {
+      flight.joined++;
       return flight.answer.future().map(s -> s instanceof Source.Live live
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s).andThen(ar -> count(ar.result()));
     }
@@ -240,8 +245,16 @@ public final class LocalCache {
     if (flight == null || flight.transfer != null) {
       return Future.succeededFuture(peek(key));
     }
+    flight.peersWaiting++;
     return flight.answer.future().map(source -> source instanceof Source.Live ? source : peek(key))
-        .otherwise(failure -> null);
+        .otherwise(failure -> null)
+        .andThen(answered -> flight.peersWaiting--);
+  }
+
+  /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
+  public int demand(ObjectKey key) {
+    Flight flight = flights.get(key);
+    return flight == null ? 0 : 1 + flight.joined + flight.peersWaiting;
   }
 
   public CacheCounters counters() {

@@ -16,6 +16,7 @@ import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.Action;
+import dev.potluck.scheduler.FetchQueue;
 import dev.potluck.scheduler.Scheduler;
 import dev.potluck.scheduler.freshness.ObjectKind;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
@@ -53,7 +54,7 @@ public final class Swarm implements MissRouter {
   /** How long {@link #stop} waits for mDNS's goodbye to go out. */
   private static final long GOODBYE_WAIT_MILLIS = 3_000;
 
-  private enum Mode { ASKING, UPSTREAM, STREAM, HOLDERS }
+  private enum Mode { ASKING, QUEUED, UPSTREAM, STREAM, HOLDERS }
 
   /** One local miss the scheduler is steering. */
   private static final class Request {
@@ -87,6 +88,7 @@ public final class Swarm implements MissRouter {
     thread.setDaemon(true);
     return thread;
   });
+  private final FetchQueue fetchQueue = new FetchQueue(FetchQueue.DEFAULT_MAX_RUNNING);
   private final Map<Long, Request> requests = new HashMap<>();
   private final Map<ObjectKey, Request> byKey = new HashMap<>();
   private long nextRequestId = 1;
@@ -218,6 +220,7 @@ public final class Swarm implements MissRouter {
       return;
     }
     String url = fetch.url().toString();
+    releaseFetchSlot(request, fetch.key());
     perform(request.mode == Mode.UPSTREAM
         ? scheduler.onLocalFetchDone(now(), fetch.key(), url, size, sha256)
         : scheduler.onLocalHave(now(), fetch.key(), url, size, sha256));
@@ -229,7 +232,8 @@ public final class Swarm implements MissRouter {
     if (request == null) {
       return;
     }
-    if (request.mode == Mode.UPSTREAM) {
+    releaseFetchSlot(request, fetch.key());
+    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
       perform(scheduler.onLocalFetchFailed(now(), fetch.key(), String.valueOf(cause.getMessage())));
       return;
     }
@@ -280,7 +284,21 @@ public final class Swarm implements MissRouter {
       perform(scheduler.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
       return;
     }
-    if (action.resumeFrom() > 0 || request.fetch.received() > 0) {
+    request.mode = Mode.QUEUED;
+    fetchQueue.offer(action).ifPresent(this::startUpstream);
+  }
+
+  private void startUpstream(Action.FetchUpstream action) {
+    Request request = requests.get(action.requestId());
+    if (request == null || request.fetch.isOver() || request.mode != Mode.QUEUED) {
+      // Ended or re-pointed while it waited for a slot.
+      fetchQueue.finished(action.key(), cache::demand).ifPresent(this::startUpstream);
+      if (request == null || request.fetch.isOver()) {
+        perform(scheduler.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
+      }
+      return;
+    }
+    if (request.fetch.received() > 0) {
       log.info("taking over the fetch of {} from upstream at byte {}", request.fetch.url(), request.fetch.received());
     }
     request.mode = Mode.UPSTREAM;
@@ -288,11 +306,19 @@ public final class Swarm implements MissRouter {
     request.fetch.fromUpstream();
   }
 
+  /** This request no longer fetches upstream (or waits to): its slot goes to the most wanted waiting fetch. */
+  private void releaseFetchSlot(Request request, ObjectKey key) {
+    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
+      fetchQueue.finished(key, cache::demand).ifPresent(this::startUpstream);
+    }
+  }
+
   private void takeFromPeers(long requestId, Mode mode, List<NodeId> sources, Sha256 expected) {
     Request request = requests.get(requestId);
     if (request == null || request.fetch.isOver()) {
       return;
     }
+    releaseFetchSlot(request, request.fetch.key());
     request.mode = mode;
     request.sources = sources;
     request.next = 0;
