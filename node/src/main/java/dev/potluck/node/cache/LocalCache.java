@@ -329,21 +329,6 @@ public final class LocalCache {
         });
   }
 
-  /** The router gives up on a flight: its clients get {@code cause}. */
-  void giveUp(Flight flight, Throwable cause) {
-    if (flight.over) {
-      return;
-    }
-    flight.generation++;
-    dropFeed(flight);
-    if (flight.transfer == null) {
-      discardPrepared(flight);
-      settleFailure(flight, cause);
-    } else {
-      flight.transfer.fail(cause);
-    }
-  }
-
   private void dropFeed(Flight flight) {
     if (flight.feed != null) {
       discard(flight.feed);

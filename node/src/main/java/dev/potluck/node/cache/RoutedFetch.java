@@ -63,11 +63,6 @@ public final class RoutedFetch {
     cache.feed(flight, LocalCache.Origin.peer(flight.key, host, port, secret, sha256));
   }
 
-  /** Ends the fetch in failure: its clients get {@code cause}, and nothing is stored. */
-  public void giveUp(Throwable cause) {
-    cache.giveUp(flight, cause);
-  }
-
   @Override
   public String toString() {
     return "RoutedFetch[" + flight.url + ", " + received() + " bytes]";
