@@ -27,6 +27,7 @@ public final class AptGet {
   private final Path configFile;
   private final String sourcesLine;
   private Duration timeout = ExternalCommand.DEFAULT_TIMEOUT;
+  private List<String> commandPrefix = List.of();
 
   private AptGet(Path home, Path configFile, String sourcesLine) {
     this.home = home;
@@ -118,6 +119,15 @@ public final class AptGet {
     return this;
   }
 
+  /**
+   * Runs every apt command behind {@code prefix}, e.g. {@code ip netns exec NS} to run the client on a
+   * host of its own; its files stay where they are, so the prefix must keep the file system visible.
+   */
+  public AptGet withCommandPrefix(List<String> prefix) {
+    commandPrefix = List.copyOf(prefix);
+    return this;
+  }
+
   /** {@code apt-get update}: fetches InRelease and the Packages index. */
   public Result update() throws IOException {
     return apt(home, "apt-get", "update");
@@ -168,7 +178,9 @@ public final class AptGet {
     return apt(workingDirectory, List.of(command));
   }
 
-  private Result apt(Path workingDirectory, List<String> command) throws IOException {
+  private Result apt(Path workingDirectory, List<String> aptCommand) throws IOException {
+    List<String> command = new ArrayList<>(commandPrefix);
+    command.addAll(aptCommand);
     ExternalCommand.Outcome outcome =
         ExternalCommand.of(command)
             .in(workingDirectory)
