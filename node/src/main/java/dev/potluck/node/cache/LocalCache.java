@@ -57,6 +57,9 @@ public final class LocalCache {
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
   private final CacheCounters counters = new CacheCounters();
 
+  /** How often in a row a body cut off upstream is resumed without gaining a byte before its clients get the error. */
+  static final int MAX_UPSTREAM_RESUMES = 2;
+
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
 
@@ -87,6 +90,10 @@ public final class LocalCache {
     /** Set when the cluster chooses the sources; null for a flight with one source. */
     RoutedFetch routed;
     boolean over;
+    /** Times in a row upstream broke off mid-body, with no byte gained, and was asked for the rest. */
+    int upstreamResumes;
+    /** Bytes received when the rest was last asked for. */
+    long resumedAt;
     /** Local requests that joined this flight after the first. */
     int joined;
     /** Peers waiting for this flight's first bytes ({@link #peekSoon}). */
@@ -386,6 +393,21 @@ public final class LocalCache {
 
   /** A source failed: the router picks another for a routed flight, otherwise the flight fails. */
   private void sourceFailed(Flight flight, Origin origin, Throwable cause) {
+    Transfer transfer = flight.transfer;
+    if (transfer != null && transfer.received() > flight.resumedAt) {
+      flight.upstreamResumes = 0; // the last attempt moved the body on: it does not count against it
+    }
+    if (!origin.peer() && transfer != null && transfer.state() == Transfer.State.STREAMING
+        && flight.upstreamResumes < MAX_UPSTREAM_RESUMES) {
+      // A connection dropped mid-body (a server that closes after each response can lose the end of
+      // a paused body in the client): ask again for the rest rather than fail every client.
+      flight.upstreamResumes++;
+      flight.resumedAt = transfer.received();
+      log.info("{} broke off {} at byte {} ({}); resuming with a Range request", origin.where(), flight.url,
+          transfer.received(), cause.getMessage());
+      feed(flight, origin);
+      return;
+    }
     if (flight.routed != null && origin.peer() && (flight.transfer == null
         || flight.transfer.state() == Transfer.State.STREAMING)) {
       flight.feed = null;
@@ -551,7 +573,7 @@ public final class LocalCache {
       }
       flight.feed = null;
       long length = transfer.head().length();
-      if (origin.peer() && flight.routed != null && length >= 0 && transfer.received() < length) {
+      if ((flight.routed != null || !origin.peer()) && length >= 0 && transfer.received() < length) {
         sourceFailed(flight, origin, new IOException(origin.where() + " ended after " + transfer.received()
             + " of " + length + " bytes"));
       } else {

@@ -59,6 +59,8 @@ final class OriginServer implements AutoCloseable {
   private final HttpServer server;
   private final java.util.concurrent.ConcurrentHashMap<String, Long> pathBytesSent = new java.util.concurrent.ConcurrentHashMap<>();
   private final ThreadLocal<String> currentPath = new ThreadLocal<>();
+  /** Routes to restore once their first, cut-off, response has started. */
+  private final Map<String, Route> cutOnce = new java.util.concurrent.ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "origin");
     t.setDaemon(true);
@@ -90,6 +92,12 @@ final class OriginServer implements AutoCloseable {
 
   static Route redirect(String location) {
     return new Route(0, 0, 0, -1, 301, location, null, 0);
+  }
+
+  /** Serves {@code path} as {@code route}, but cuts the first response off after {@code bytes}. */
+  void routeCutOnce(String path, Route route, long bytes) {
+    routes.put(path, route.truncatedAt(bytes));
+    cutOnce.put(path, route);
   }
 
   void route(String path, Route route) {
@@ -151,6 +159,10 @@ final class OriginServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     requests.add(new Request(method, path, Map.copyOf(exchange.getRequestHeaders())));
     Route route = routes.get(path);
+    Route whole = cutOnce.remove(path);
+    if (whole != null) {
+      routes.put(path, whole);
+    }
     currentPath.set(path);
     try (exchange) {
       if (route == null) {
