@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Everything the benchmark started or created that must not outlive it: child processes (stopped by PID,
- * with their descendants) and temporary directories. Each owner releases its own in a finally block;
+ * with their descendants), teardown actions (such as deleting network namespaces) and temporary
+ * directories, released in that order. Each owner releases its own in a finally block;
  * the JVM shutdown hook installed by {@link #installShutdownHook} releases whatever is left, so a
  * Ctrl-C, a watchdog exit or an exception leaves nothing behind.
  */
@@ -23,6 +24,7 @@ public final class Cleanup {
 
   private final Set<Process> processes = new LinkedHashSet<>();
   private final Set<Path> directories = new LinkedHashSet<>();
+  private final Set<Runnable> actions = new LinkedHashSet<>();
   private boolean shuttingDown;
 
   public void installShutdownHook() {
@@ -42,6 +44,25 @@ public final class Cleanup {
 
   public synchronized void register(Path directory) {
     directories.add(directory);
+  }
+
+  /**
+   * Runs {@code teardown} when the benchmark exits, after the processes are stopped and before the
+   * directories are deleted, unless {@link #release(Runnable)} ran it first. It must not throw.
+   */
+  public synchronized void register(Runnable teardown) {
+    actions.add(teardown);
+  }
+
+  /** Runs {@code teardown} now, once: a registered action is forgotten, so the exit hook skips it. */
+  public void release(Runnable teardown) {
+    boolean registered;
+    synchronized (this) {
+      registered = actions.remove(teardown);
+    }
+    if (registered) {
+      teardown.run();
+    }
   }
 
   /** A new temporary directory, deleted at the latest when the benchmark exits. */
@@ -99,14 +120,20 @@ public final class Cleanup {
 
   private void releaseAll() {
     List<Process> leftProcesses;
+    List<Runnable> leftActions;
     List<Path> leftDirs;
     synchronized (this) {
       shuttingDown = true;
       leftProcesses = new ArrayList<>(processes);
+      leftActions = new ArrayList<>(actions);
       leftDirs = new ArrayList<>(directories);
     }
     for (Process p : leftProcesses) {
       stop(p, 3_000);
+    }
+    // Newest first, as they were set up.
+    for (int i = leftActions.size() - 1; i >= 0; i--) {
+      release(leftActions.get(i));
     }
     // Newest first: nested directories go before their parents.
     for (int i = leftDirs.size() - 1; i >= 0; i--) {

@@ -36,6 +36,34 @@ public record CpuAccount(double busySeconds, double ownSeconds, double stealSeco
     }
   }
 
+  /**
+   * As {@link #now}, with the CPU time of this process's live descendants (children not yet reaped,
+   * and theirs) counted as its own: for a benchmark whose child processes run across the measurement.
+   */
+  public static CpuAccount nowWithDescendants() {
+    CpuAccount base = now();
+    if (base == null) {
+      return null;
+    }
+    double descendants = ProcessHandle.current().descendants().mapToDouble(p -> Math.max(0, secondsOf(p.pid()))).sum();
+    return new CpuAccount(base.busySeconds, base.ownSeconds + descendants, base.stealSeconds, base.atNanos);
+  }
+
+  /**
+   * CPU seconds process {@code pid} has used, user and system, with its reaped children's; -1 if it is
+   * gone or {@code /proc} is not readable.
+   */
+  public static double secondsOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+      String[] s = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+      long ticks = Long.parseLong(s[11]) + Long.parseLong(s[12]) + Long.parseLong(s[13]) + Long.parseLong(s[14]);
+      return ticks / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** CPU seconds used by processes other than this benchmark's since {@code earlier}. */
   public double othersSince(CpuAccount earlier) {
     return Math.max(0, (busySeconds - earlier.busySeconds) - (ownSeconds - earlier.ownSeconds));

@@ -1,0 +1,41 @@
+package dev.potluck.bench.lan;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/** The baseline: every host's client fetches straight from upstream, and nothing runs on the LAN. */
+public final class DirectSystem implements LanSystem {
+
+  private int hosts;
+
+  @Override
+  public String name() {
+    return "direct";
+  }
+
+  @Override
+  public void start(Context context) {
+    hosts = context.lan().hosts().size();
+  }
+
+  @Override
+  public String proxyFor(int host) {
+    return null;
+  }
+
+  @Override
+  public void beforeWorkload() {
+    // nothing to count
+  }
+
+  @Override
+  public Report afterWorkload() {
+    return new Report(Collections.nCopies(hosts, 0L), null, null, Map.of(), Map.of());
+  }
+
+  @Override
+  public void close() {
+    // nothing started
+  }
+}
