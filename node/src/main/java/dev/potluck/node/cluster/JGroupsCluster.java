@@ -35,6 +35,7 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.stack.Protocol;
+import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.NameCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,9 @@ public final class JGroupsCluster implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JGroupsCluster.class);
 
+  /** The key under which a member's address carries its node id. */
+  private static final String NODE_ID_KEY = "potluck-id";
+
   private final JChannel channel;
   private final NodeId self;
   private final Object lock = new Object();
@@ -74,6 +78,10 @@ public final class JGroupsCluster implements AutoCloseable {
   public static JGroupsCluster join(ClusterSettings settings, NodeId self, Listener listener) throws Exception {
     JChannel channel = new JChannel(stack(settings));
     channel.name(self.hex());
+    // The node id travels inside the group address itself, so every member knows every other's id
+    // from the view alone (JGroups' name cache can lag a view, which left members out of it).
+    channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(self.hex())
+        .put(NODE_ID_KEY, self.hex().getBytes(StandardCharsets.US_ASCII)));
     JGroupsCluster cluster = new JGroupsCluster(channel, self);
     channel.setReceiver(new Receiver() {
       @Override
@@ -238,6 +246,13 @@ public final class JGroupsCluster implements AutoCloseable {
   }
 
   private static NodeId idOf(Address address) {
+    if (address instanceof ExtendedUUID extended && extended.keyExists(NODE_ID_KEY)) {
+      try {
+        return NodeId.parse(new String(extended.get(NODE_ID_KEY), StandardCharsets.US_ASCII));
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
     String name = address == null ? null : NameCache.get(address);
     if (name == null) {
       return null;

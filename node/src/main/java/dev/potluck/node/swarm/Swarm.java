@@ -347,20 +347,27 @@ public final class Swarm implements MissRouter {
 
   private void send(NodeId to, Message message) {
     messagesSent++;
-    sender.execute(() -> {
-      try {
-        JGroupsCluster joined = cluster.get();
-        if (to == null) {
-          joined.broadcast(message);
-        } else {
-          joined.send(to, message);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        log.debug("could not send {} to {}: {}", message.getClass().getSimpleName(), to, e.toString());
+    try {
+      sender.execute(() -> transmit(to, message));
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The node is leaving the group: nothing more goes out.
+    }
+  }
+
+  /** On the sender thread: waits until the group is joined, then sends. */
+  private void transmit(NodeId to, Message message) {
+    try {
+      JGroupsCluster joined = cluster.get();
+      if (to == null) {
+        joined.broadcast(message);
+      } else {
+        joined.send(to, message);
       }
-    });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.debug("could not send {} to {}: {}", message.getClass().getSimpleName(), to, e.toString());
+    }
   }
 
   // ---- time
