@@ -76,6 +76,11 @@ public final class Scheduler {
   /** Keys this node streams from a peer, with the request each serves. */
   private final Map<ObjectKey, Pending> receiving = new LinkedHashMap<>();
   private final Map<ObjectKey, Long> progressSentAt = new HashMap<>();
+  /** Claims from senders not (yet) in the view, replayed or dropped at the next view change. */
+  private final Map<NodeId, List<Message>> held = new LinkedHashMap<>();
+  private int heldCount;
+  /** Bounds what a stranger can make this node keep. */
+  static final int MAX_HELD = 10_000;
   private long lastLoadSentAt = Long.MIN_VALUE;
   private Load lastLoadSent;
   private long decisions;
@@ -275,6 +280,16 @@ public final class Scheduler {
         actions.addAll(route(now, arbiterOf(p.key()), new Want(e.getKey(), p.key(), p.url())));
       }
     }
+    if (!held.isEmpty()) {
+      Map<NodeId, List<Message>> replay = new LinkedHashMap<>(held);
+      held.clear();
+      heldCount = 0;
+      replay.forEach((from, messages) -> {
+        if (members.contains(from)) {
+          messages.forEach(m -> actions.addAll(onMessage(now, from, m)));
+        }
+      });
+    }
     return actions;
   }
 
@@ -322,7 +337,14 @@ public final class Scheduler {
       return List.of();
     }
     if (!members.contains(from)) {
-      return List.of(); // A departed or unknown node's claims about keys are not trusted.
+      // Not in this node's view: a member whose view this node has not installed yet (it is joining,
+      // and the others re-announce to it as soon as they see it), or one that has left. Held until the
+      // next view says which; a departed node's claims about keys are never trusted.
+      if (heldCount < MAX_HELD) {
+        held.computeIfAbsent(from, n -> new ArrayList<>()).add(message);
+        heldCount++;
+      }
+      return List.of();
     }
     if (message instanceof Have h) {
       KeyState state = stateOf(h.key());

@@ -181,6 +181,23 @@ class SchedulerTest {
     assertTrue(node.onTick(30, busier).contains(new Action.Broadcast(busier)));
   }
 
+  @Test
+  void claimsSentBeforeThisNodeSawTheSendersView_areKeptUntilItDoes() {
+    // A node that is joining hears the members' re-announcements before it installs their view.
+    Scheduler newcomer = new Scheduler(arbiter.self(), SchedulerConfig.defaults()); // KEY's arbiter in the view
+    NodeId holder = nodes.get(0);
+    assertEquals(List.of(), newcomer.onMessage(0, holder, new Have(KEY, 100, DIGEST)));
+    List<NodeId> view = new ArrayList<>(nodes);
+    view.add(arbiter.self());
+    newcomer.onViewChanged(1, view);
+    assertEquals(List.of(holder), newcomer.holdersByKey().get(KEY));
+
+    NodeId departed = NodeId.random(new Random(77));
+    newcomer.onMessage(2, departed, new Have(KEY, 100, DIGEST));
+    newcomer.onViewChanged(3, view);
+    assertEquals(List.of(holder), newcomer.holdersByKey().get(KEY), "a sender the next view lacks is not trusted");
+  }
+
   private Scheduler requesterIn(NodeId self) {
     Scheduler scheduler = new Scheduler(self, SchedulerConfig.defaults());
     List<NodeId> view = new ArrayList<>(nodes);
