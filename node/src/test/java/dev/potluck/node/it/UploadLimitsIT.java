@@ -246,9 +246,10 @@ class UploadLimitsIT {
   }
 
   /**
-   * The peer side of a node with upload limits. {@code PotluckNode} does not take limits yet, so this
-   * wires the parts it wires (store, upstream, cache, and the peer front on a loopback listener) on
-   * one context, as the node does. The cache is filled through the cache itself, from the origin.
+   * The peer side of a node with upload limits: the parts {@code PotluckNode} wires (store, upstream,
+   * cache, and the peer front on a loopback listener) on one context, as the node does, so the test
+   * can read the front's slot and byte counters at any moment without a cluster around it (the node
+   * reports them only in its cluster status). The cache is filled through the cache itself.
    */
   private static final class PeerNode implements AutoCloseable {
 
