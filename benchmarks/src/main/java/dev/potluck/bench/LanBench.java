@@ -7,6 +7,7 @@ import dev.potluck.bench.harness.Json;
 import dev.potluck.bench.harness.Machine;
 import dev.potluck.bench.harness.Stats;
 import dev.potluck.bench.harness.Table;
+import dev.potluck.bench.harness.Watchdog;
 import dev.potluck.bench.lan.Clients;
 import dev.potluck.bench.lan.DirectSystem;
 import dev.potluck.bench.lan.Lan;
@@ -17,7 +18,6 @@ import dev.potluck.bench.lan.PackageSet;
 import dev.potluck.bench.lan.PotluckSystem;
 import dev.potluck.bench.lan.Upstream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,7 +88,7 @@ public final class LanBench {
     }
     Cleanup cleanup = new Cleanup();
     cleanup.installShutdownHook();
-    startWatchdog(options.maxSeconds);
+    Watchdog.start(options.maxSeconds);
     int status;
     try {
       status = run(options, cleanup);
@@ -123,7 +122,7 @@ public final class LanBench {
     report.put("loadAverageAtStart", Machine.loadAverage());
     Map<String, Object> nodeInfo = new LinkedHashMap<>();
     nodeInfo.put("jar", o.jar.toAbsolutePath().normalize().toString());
-    nodeInfo.put("jarSha256", sha256(jar));
+    nodeInfo.put("jarSha256", Digests.sha256Hex(jar));
     nodeInfo.put("jarModified", Files.getLastModifiedTime(o.jar).toInstant().toString());
     report.put("node", nodeInfo);
     report.put("settings", o.toMap());
@@ -564,31 +563,5 @@ public final class LanBench {
 
   static double round(double value) {
     return Math.round(value * 1000) / 1000.0;
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest md = Digests.sha256();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 16];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        md.update(buffer, 0, n);
-      }
-    }
-    return Digests.hex(md.digest());
-  }
-
-  /** Ends the run (the shutdown hook then cleans up) if it outlives {@code seconds}. */
-  private static void startWatchdog(long seconds) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(seconds * 1000);
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("benchmark exceeded --max-seconds " + seconds + "; stopping");
-      System.exit(3);
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
   }
 }

@@ -6,8 +6,8 @@ import dev.potluck.bench.harness.Digests;
 import dev.potluck.bench.harness.Json;
 import dev.potluck.bench.harness.Machine;
 import dev.potluck.bench.harness.Origin;
+import dev.potluck.bench.harness.Watchdog;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +53,7 @@ public final class SingleNodeBench {
     }
     Cleanup cleanup = new Cleanup();
     cleanup.installShutdownHook();
-    startWatchdog(options.maxSeconds);
+    Watchdog.start(options.maxSeconds);
     int status;
     try {
       status = run(options, cleanup);
@@ -85,7 +84,7 @@ public final class SingleNodeBench {
     report.put("loadAverageAtStart", Machine.loadAverage());
     Map<String, Object> nodeInfo = new LinkedHashMap<>();
     nodeInfo.put("jar", o.jar.toAbsolutePath().normalize().toString());
-    nodeInfo.put("jarSha256", sha256(jar));
+    nodeInfo.put("jarSha256", Digests.sha256Hex(jar));
     nodeInfo.put("jarModified", Files.getLastModifiedTime(o.jar).toInstant().toString());
     report.put("node", nodeInfo);
     report.put("settings", o.toMap());
@@ -209,31 +208,5 @@ public final class SingleNodeBench {
 
   private static String verdict(Boolean met) {
     return Boolean.TRUE.equals(met) ? "met" : "NOT met";
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest md = Digests.sha256();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 16];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        md.update(buffer, 0, n);
-      }
-    }
-    return Digests.hex(md.digest());
-  }
-
-  /** Ends the run (the shutdown hook then cleans up) if it outlives {@code seconds}. */
-  private static void startWatchdog(long seconds) {
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(seconds * 1000);
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("benchmark exceeded --max-seconds " + seconds + "; stopping");
-      System.exit(3);
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
   }
 }

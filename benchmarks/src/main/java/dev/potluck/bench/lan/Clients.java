@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -254,14 +253,7 @@ public final class Clients {
     if (size != pkg.size()) {
       return where + ": " + size + " bytes, expected " + pkg.size();
     }
-    MessageDigest md = Digests.sha256();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[1 << 16];
-      for (int r; (r = in.read(buffer)) > 0; ) {
-        md.update(buffer, 0, r);
-      }
-    }
-    String sha = Digests.hex(md.digest());
+    String sha = Digests.sha256Hex(file);
     return sha.equals(pkg.sha256()) ? null : where + ": SHA-256 " + sha + ", expected " + pkg.sha256();
   }
 }
