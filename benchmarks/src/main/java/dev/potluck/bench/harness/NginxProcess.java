@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,44 +63,8 @@ public final class NginxProcess implements AutoCloseable {
   public static NginxProcess start(Cleanup cleanup, Path binary, Path workDir, Path root, String workers,
       String probePath, Duration readyTimeout) throws IOException, InterruptedException, TimeoutException {
     int port = NodeProcess.freeLoopbackPort();
-    Path conf = workDir.resolve("nginx.conf");
-    Path errorLog = workDir.resolve("error.log");
-    for (String temp : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
-      Files.createDirectories(workDir.resolve("temp").resolve(temp));
-    }
-    String config = String.join("\n",
-        "worker_processes " + workers + ";",
-        "daemon off;",
-        "master_process on;",
-        "pid " + workDir.resolve("nginx.pid") + ";",
-        "error_log " + errorLog + " warn;",
-        "events { worker_connections 256; }",
-        "http {",
-        "  access_log off;",
-        "  sendfile on;",
-        "  tcp_nopush on;",
-        "  keepalive_timeout 120s;",
-        "  keepalive_requests 100000;",
-        "  default_type application/octet-stream;",
-        "  client_body_temp_path " + workDir.resolve("temp/client_body") + ";",
-        "  proxy_temp_path " + workDir.resolve("temp/proxy") + ";",
-        "  fastcgi_temp_path " + workDir.resolve("temp/fastcgi") + ";",
-        "  uwsgi_temp_path " + workDir.resolve("temp/uwsgi") + ";",
-        "  scgi_temp_path " + workDir.resolve("temp/scgi") + ";",
-        "  server {",
-        "    listen 127.0.0.1:" + port + ";",
-        "    root " + root + ";",
-        "    location / { }",
-        "  }",
-        "}",
-        "");
-    Files.writeString(conf, config, StandardCharsets.UTF_8);
-    Process process = new ProcessBuilder(binary.toString(), "-p", workDir + "/", "-c", conf.toString(), "-e", errorLog.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(workDir.resolve("stdout.log").toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    cleanup.register(process);
+    writeConfig(workDir, workers, 256, "127.0.0.1:" + port, root, List.of("access_log off;"));
+    Process process = launch(cleanup, command(binary, workDir), workDir);
     NginxProcess nginx = new NginxProcess(process, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), workDir, cleanup);
     try {
       nginx.awaitReady(probePath, readyTimeout);
@@ -144,6 +109,69 @@ public final class NginxProcess implements AutoCloseable {
   }
 
   private String logs() {
+    return logs(workDir);
+  }
+
+  /**
+   * Writes {@code workDir/nginx.conf} for a foreground master serving {@code root} on {@code listen}
+   * ({@code sendfile on}, long keep-alive), with its pid, error log and temp paths under {@code workDir}.
+   *
+   * @param logging the access-log lines for the {@code http} block
+   */
+  public static void writeConfig(Path workDir, String workers, int workerConnections, String listen, Path root,
+      List<String> logging) throws IOException {
+    for (String temp : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
+      Files.createDirectories(workDir.resolve("temp").resolve(temp));
+    }
+    List<String> lines = new ArrayList<>(List.of(
+        "worker_processes " + workers + ";",
+        "daemon off;",
+        "master_process on;",
+        "pid " + workDir.resolve("nginx.pid") + ";",
+        "error_log " + workDir.resolve("error.log") + " warn;",
+        "events { worker_connections " + workerConnections + "; }",
+        "http {"));
+    logging.forEach(line -> lines.add("  " + line));
+    lines.addAll(List.of(
+        "  sendfile on;",
+        "  tcp_nopush on;",
+        "  keepalive_timeout 120s;",
+        "  keepalive_requests 100000;",
+        "  default_type application/octet-stream;",
+        "  client_body_temp_path " + workDir.resolve("temp/client_body") + ";",
+        "  proxy_temp_path " + workDir.resolve("temp/proxy") + ";",
+        "  fastcgi_temp_path " + workDir.resolve("temp/fastcgi") + ";",
+        "  uwsgi_temp_path " + workDir.resolve("temp/uwsgi") + ";",
+        "  scgi_temp_path " + workDir.resolve("temp/scgi") + ";",
+        "  server {",
+        "    listen " + listen + ";",
+        "    root " + root + ";",
+        "    location / { }",
+        "  }",
+        "}",
+        ""));
+    Files.writeString(workDir.resolve("nginx.conf"), String.join("\n", lines), StandardCharsets.UTF_8);
+  }
+
+  /** The command that runs nginx with {@link #writeConfig}'s configuration. */
+  public static List<String> command(Path binary, Path workDir) {
+    return List.of(binary.toString(), "-p", workDir + "/", "-c", workDir.resolve("nginx.conf").toString(),
+        "-e", workDir.resolve("error.log").toString());
+  }
+
+  /** Starts {@code command} (possibly prefixed, e.g. to run in a namespace) with its output in {@code workDir}. */
+  public static Process launch(Cleanup cleanup, List<String> command, Path workDir) throws IOException {
+    Process process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(workDir.resolve("stdout.log").toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .start();
+    cleanup.register(process);
+    return process;
+  }
+
+  /** What nginx wrote to its output and error log in {@code workDir}, for an error message. */
+  public static String logs(Path workDir) {
     StringBuilder out = new StringBuilder();
     for (String name : List.of("stdout.log", "error.log")) {
       try {

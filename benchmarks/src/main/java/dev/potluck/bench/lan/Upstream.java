@@ -1,6 +1,7 @@
 package dev.potluck.bench.lan;
 
 import dev.potluck.bench.harness.Cleanup;
+import dev.potluck.bench.harness.NginxProcess;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -51,46 +52,10 @@ public final class Upstream implements AutoCloseable {
       Namespace probeFrom, String probePath, Duration readyTimeout)
       throws IOException, InterruptedException, TimeoutException {
     Files.createDirectories(workDir);
-    for (String temp : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
-      Files.createDirectories(workDir.resolve("temp").resolve(temp));
-    }
-    Path conf = workDir.resolve("nginx.conf");
-    Path errorLog = workDir.resolve("error.log");
-    String config = String.join("\n",
-        "worker_processes 2;",
-        "daemon off;",
-        "master_process on;",
-        "pid " + workDir.resolve("nginx.pid") + ";",
-        "error_log " + errorLog + " warn;",
-        "events { worker_connections 1024; }",
-        "http {",
-        "  log_format potluck_lan '$remote_addr $status $body_bytes_sent $bytes_sent \"$request\" $request_time';",
-        "  access_log " + workDir.resolve("access.log") + " potluck_lan;",
-        "  sendfile on;",
-        "  tcp_nopush on;",
-        "  keepalive_timeout 120s;",
-        "  keepalive_requests 100000;",
-        "  default_type application/octet-stream;",
-        "  client_body_temp_path " + workDir.resolve("temp/client_body") + ";",
-        "  proxy_temp_path " + workDir.resolve("temp/proxy") + ";",
-        "  fastcgi_temp_path " + workDir.resolve("temp/fastcgi") + ";",
-        "  uwsgi_temp_path " + workDir.resolve("temp/uwsgi") + ";",
-        "  scgi_temp_path " + workDir.resolve("temp/scgi") + ";",
-        "  server {",
-        "    listen " + address + ":80;",
-        "    root " + root + ";",
-        "    location / { }",
-        "  }",
-        "}",
-        "");
-    Files.writeString(conf, config, StandardCharsets.UTF_8);
-    Process process = new ProcessBuilder(box.command(List.of(binary.toString(), "-p", workDir + "/", "-c", conf.toString(),
-        "-e", errorLog.toString())))
-        .redirectErrorStream(true)
-        .redirectOutput(workDir.resolve("stdout.log").toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    cleanup.register(process);
+    NginxProcess.writeConfig(workDir, "2", 1024, address + ":80", root, List.of(
+        "log_format potluck_lan '$remote_addr $status $body_bytes_sent $bytes_sent \"$request\" $request_time';",
+        "access_log " + workDir.resolve("access.log") + " potluck_lan;"));
+    Process process = NginxProcess.launch(cleanup, box.command(NginxProcess.command(binary, workDir)), workDir);
     Upstream upstream = new Upstream(process, workDir, "http://" + address, cleanup);
     try {
       upstream.awaitReady(probeFrom, probePath, readyTimeout);
@@ -167,15 +132,7 @@ public final class Upstream implements AutoCloseable {
   }
 
   private String logs() {
-    StringBuilder out = new StringBuilder();
-    for (String name : List.of("stdout.log", "error.log")) {
-      try {
-        out.append(Files.readString(workDir.resolve(name), StandardCharsets.UTF_8));
-      } catch (IOException ignored) {
-        // not written
-      }
-    }
-    return out.toString();
+    return NginxProcess.logs(workDir);
   }
 
   /** SIGTERM to the master, then SIGKILL to it and any worker still alive. */
