@@ -4,11 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,7 +13,7 @@ import java.util.function.LongSupplier;
  * can be read off at a fraction of a transfer. {@code VmHWM}, the kernel's own high-water mark, is
  * kept too: it catches a peak that falls between two samples.
  */
-public final class RssSampler implements AutoCloseable {
+public final class RssSampler extends PeriodicSampler<RssSampler.Sample> {
 
   /** One reading: when (ns since start), the RSS in KiB, and the progress at that moment. */
   public record Sample(long atNanos, long rssKiB, long progress) {}
@@ -25,24 +21,17 @@ public final class RssSampler implements AutoCloseable {
   private final long pid;
   private final LongSupplier progress;
   private final long startNanos = System.nanoTime();
-  private final List<Sample> samples = new ArrayList<>();
-  private final ScheduledExecutorService timer;
   private volatile long highWaterKiB;
 
   private RssSampler(long pid, LongSupplier progress) {
+    super("rss-sampler");
     this.pid = pid;
     this.progress = progress;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "rss-sampler");
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   public static RssSampler start(long pid, long periodMillis, LongSupplier progress) {
     RssSampler sampler = new RssSampler(pid, progress);
-    sampler.sample();
-    sampler.timer.scheduleAtFixedRate(sampler::sample, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    sampler.begin(periodMillis);
     return sampler;
   }
 
@@ -64,32 +53,15 @@ public final class RssSampler implements AutoCloseable {
     }
   }
 
-  private void sample() {
+  @Override
+  protected Sample read() {
     long p = progress.getAsLong();
     long[] reading = read(pid);
     if (reading[0] < 0) {
-      return;
-    }
-    synchronized (this) {
-      samples.add(new Sample(System.nanoTime() - startNanos, reading[0], p));
+      return null;
     }
     highWaterKiB = Math.max(highWaterKiB, reading[1]);
-  }
-
-  /** Takes a last sample and stops. */
-  @Override
-  public void close() {
-    timer.shutdownNow();
-    try {
-      timer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    sample();
-  }
-
-  public synchronized List<Sample> samples() {
-    return List.copyOf(samples);
+    return new Sample(System.nanoTime() - startNanos, reading[0], p);
   }
 
   /** The kernel's peak RSS for the process (over its whole life), as last read. */
@@ -97,12 +69,13 @@ public final class RssSampler implements AutoCloseable {
     return highWaterKiB;
   }
 
-  public synchronized long peakKiB() {
-    return samples.stream().mapToLong(Sample::rssKiB).max().orElse(-1);
+  public long peakKiB() {
+    return samples().stream().mapToLong(Sample::rssKiB).max().orElse(-1);
   }
 
   /** RSS at the first sample taken once progress reached {@code fraction} of {@code total}. */
-  public synchronized Sample at(double fraction, long total) {
+  public Sample at(double fraction, long total) {
+    List<Sample> samples = samples();
     long threshold = (long) Math.ceil(fraction * total);
     for (Sample s : samples) {
       if (s.progress() >= threshold) {

@@ -1,35 +1,28 @@
 package dev.potluck.bench.lan;
 
+import dev.potluck.bench.harness.PeriodicSampler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Samples the bytes an interface has sent, at a fixed period, to see when a link was busy and when it
  * sat idle. The interface is read from {@code /proc/<pid>/net/dev} of a process inside the namespace
  * that holds it, so sampling starts no process (and costs next to no CPU on a loaded machine).
  */
-public final class LinkMeter implements AutoCloseable {
+public final class LinkMeter extends PeriodicSampler<LinkMeter.Sample> {
 
   /** One reading: when ({@link System#nanoTime}) and the interface's transmitted bytes. */
   public record Sample(long atNanos, long txBytes) {}
 
   private final Path netDev;
   private final String device;
-  private final List<Sample> samples = new ArrayList<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "link-meter");
-    t.setDaemon(true);
-    return t;
-  });
 
   private LinkMeter(long pid, String device) {
+    super("link-meter");
     this.netDev = Path.of("/proc", Long.toString(pid), "net", "dev");
     this.device = device;
   }
@@ -37,12 +30,12 @@ public final class LinkMeter implements AutoCloseable {
   /** Starts sampling {@code device}, seen by process {@code pid}, every {@code periodMillis}. */
   public static LinkMeter start(long pid, String device, long periodMillis) throws IOException {
     LinkMeter meter = new LinkMeter(pid, device);
-    meter.samples.add(new Sample(System.nanoTime(), meter.read()));
-    meter.timer.scheduleAtFixedRate(meter::sample, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    meter.txBytes(); // fails now, with a message, if the interface is not there
+    meter.begin(periodMillis);
     return meter;
   }
 
-  private long read() throws IOException {
+  private long txBytes() throws IOException {
     for (String line : Files.readAllLines(netDev, StandardCharsets.US_ASCII)) {
       String trimmed = line.trim();
       if (trimmed.startsWith(device + ":")) {
@@ -54,31 +47,13 @@ public final class LinkMeter implements AutoCloseable {
     throw new IOException("no interface " + device + " in " + netDev);
   }
 
-  private void sample() {
-    try {
-      long bytes = read();
-      synchronized (this) {
-        samples.add(new Sample(System.nanoTime(), bytes));
-      }
-    } catch (IOException | RuntimeException e) {
-      // the process is gone: the samples so far stand
-    }
-  }
-
-  /** Takes a last sample and stops. */
   @Override
-  public void close() {
-    timer.shutdownNow();
+  protected Sample read() {
     try {
-      timer.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return new Sample(System.nanoTime(), txBytes());
+    } catch (IOException | RuntimeException e) {
+      return null; // the process is gone: the samples so far stand
     }
-    sample();
-  }
-
-  public synchronized List<Sample> samples() {
-    return List.copyOf(samples);
   }
 
   /**
@@ -86,7 +61,8 @@ public final class LinkMeter implements AutoCloseable {
    * {@code bytesPerSecond}, judged per sampling interval (an interval counts in proportion to its
    * overlap with the window).
    */
-  public synchronized double secondsBelow(double bytesPerSecond, long fromNanos, long toNanos) {
+  public double secondsBelow(double bytesPerSecond, long fromNanos, long toNanos) {
+    List<Sample> samples = samples();
     double idle = 0;
     for (int i = 1; i < samples.size(); i++) {
       Sample a = samples.get(i - 1);
@@ -105,7 +81,8 @@ public final class LinkMeter implements AutoCloseable {
   }
 
   /** Bytes sent in each sampling interval that ends after {@code fromNanos}, in order. */
-  public synchronized List<Long> series(long fromNanos) {
+  public List<Long> series(long fromNanos) {
+    List<Sample> samples = samples();
     List<Long> out = new ArrayList<>();
     for (int i = 1; i < samples.size(); i++) {
       if (samples.get(i).atNanos() > fromNanos) {
