@@ -79,12 +79,7 @@ final class PeerDirectory {
     blocklist.putIfAbsent(member, reason);
   }
 
-  boolean isBlocklisted(NodeId member) {
-    return blocklist.containsKey(member);
-  }
-
   Map<NodeId, String> blocklisted() {
     return Map.copyOf(blocklist);
   }
-
 }

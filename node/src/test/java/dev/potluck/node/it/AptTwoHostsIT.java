@@ -43,12 +43,7 @@ class AptTwoHostsIT {
   @AfterEach
   void cleanUp() throws Exception {
     try {
-      for (NamespaceNode node : nodes) {
-        node.stop();
-      }
-      for (NamespaceNode node : nodes) {
-        node.close();
-      }
+      NamespaceNode.closeAll(nodes);
       if (origin != null) {
         origin.close();
       }

@@ -38,13 +38,7 @@ class NamespaceClusterIT {
   @AfterEach
   void cleanUp() throws Exception {
     try {
-      // All goodbyes at once: each node takes a few seconds to leave the group.
-      for (NamespaceNode node : nodes) {
-        node.stop();
-      }
-      for (NamespaceNode node : nodes) {
-        node.close();
-      }
+      NamespaceNode.closeAll(nodes);
       if (origin != null) {
         origin.close();
       }
