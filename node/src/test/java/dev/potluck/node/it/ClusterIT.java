@@ -77,7 +77,7 @@ class ClusterIT {
   private static List<Integer> ports(int n) throws Exception {
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ports.add(NodeProcessIT.freePort());
+      ports.add(NodeProcess.freePort());
     }
     return ports;
   }

@@ -57,7 +57,7 @@ class HttpsMirrorIT {
       exchange.close();
     });
     origin.start();
-    try (NodeProcess node = NodeProcess.start(work, NodeProcessIT.freePort(),
+    try (NodeProcess node = NodeProcess.start(work, NodeProcess.freePort(),
         List.of("-Djavax.net.ssl.trustStore=" + truststore, "-Djavax.net.ssl.trustStorePassword=" + password,
             "-Djavax.net.ssl.trustStoreType=PKCS12"),
         "--cache-dir", work.resolve("cache").toString(),
@@ -91,7 +91,7 @@ class HttpsMirrorIT {
       exchange.close();
     });
     origin.start();
-    try (NodeProcess node = NodeProcess.start(work, NodeProcessIT.freePort(), List.of(),
+    try (NodeProcess node = NodeProcess.start(work, NodeProcess.freePort(), List.of(),
         "--cache-dir", work.resolve("cache").toString(),
         "--mirror", "rogue=https://127.0.0.1:" + origin.getAddress().getPort() + "/")) {
       HttpResponse<String> answer = HttpClient.newHttpClient().send(

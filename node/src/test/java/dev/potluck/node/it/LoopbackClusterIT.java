@@ -7,7 +7,6 @@ import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,8 +52,8 @@ class LoopbackClusterIT {
     int[] clusterPorts = new int[NODES];
     httpPorts = new int[NODES];
     for (int i = 0; i < NODES; i++) {
-      clusterPorts[i] = freePort();
-      httpPorts[i] = freePort();
+      clusterPorts[i] = NodeProcess.freePort();
+      httpPorts[i] = NodeProcess.freePort();
     }
     String cluster = "loop-" + Long.toHexString(System.nanoTime());
     List<CompletableFuture<NodeProcess>> starting = new ArrayList<>();
@@ -359,12 +358,6 @@ class LoopbackClusterIT {
     while (origin.bodyBytesSent(path) < bytes) {
       assertTrue(System.nanoTime() < deadline, "upstream sent only " + origin.bodyBytesSent(path) + " bytes in 30 s");
       Thread.sleep(5);
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 /** A node run as its own JVM from the built jar, as a user runs it. */
 final class NodeProcess implements AutoCloseable {
 
+  private static final java.util.Set<Integer> handedOut = new java.util.HashSet<>();
+
   private final Process process;
   private final int port;
   private final Path log;
@@ -25,6 +27,30 @@ final class NodeProcess implements AutoCloseable {
     this.process = process;
     this.port = port;
     this.log = log;
+  }
+
+  /**
+   * A port free on loopback now, for a node to be started on. Taken below the kernel's ephemeral range
+   * (32768 and up), so that no connection's source port or port-0 listener of the nodes already
+   * running can take it between this check and the node binding it. Never the same port twice in one
+   * test run, nor one 100 above or below a port handed out (a cluster port's failure detector listens
+   * 100 above it).
+   */
+  static synchronized int freePort() throws IOException {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = random.nextInt(20_000, 32_000);
+      if (handedOut.contains(port) || handedOut.contains(port - 100) || handedOut.contains(port + 100)) {
+        continue;
+      }
+      try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        handedOut.add(port);
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free port between 20000 and 32000 on loopback");
   }
 
   static Path jar() {

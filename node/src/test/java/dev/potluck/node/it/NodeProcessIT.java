@@ -39,7 +39,7 @@ class NodeProcessIT {
   void restart_keepsTheCache() throws Exception {
     Path cache = work.resolve("cache");
     origin.route("/pool/keep.deb", OriginServer.body(3 * MB, 21));
-    int port = freePort();
+    int port = NodeProcess.freePort();
     String firstId;
     try (NodeProcess node = NodeProcess.start(work, port, List.of(), "--cache-dir", cache.toString())) {
       firstId = nodeId(port);
@@ -61,7 +61,7 @@ class NodeProcessIT {
   void killNineMidTransfer_partialNeverServedAsComplete() throws Exception {
     Path cache = work.resolve("cache");
     origin.route("/pool/crash.deb", OriginServer.body(20 * MB, 22).withRate(4 * MB));
-    int port = freePort();
+    int port = NodeProcess.freePort();
     try (NodeProcess node = NodeProcess.start(work, port, List.of(), "--cache-dir", cache.toString())) {
       CompletableFuture<ProxyClient.Fetched> download = CompletableFuture.supplyAsync(() -> {
         try {
@@ -93,7 +93,7 @@ class NodeProcessIT {
   void twoGigabyteObject_streamsThroughASmallHeap() throws Exception {
     long size = 2L << 30;
     origin.route("/pool/huge.deb", OriginServer.body(size, 23));
-    try (NodeProcess node = NodeProcess.start(work, freePort(), List.of("-Xmx128m"),
+    try (NodeProcess node = NodeProcess.start(work, NodeProcess.freePort(), List.of("-Xmx128m"),
         "--cache-dir", work.resolve("cache").toString(), "--cache-size", "3G")) {
       ProxyClient.Fetched fetched = node.client().get(origin.url("/pool/huge.deb"));
       assertEquals(200, fetched.status());
@@ -127,7 +127,7 @@ class NodeProcessIT {
   @Test
   void configFile_settingsApplyAndFlagsWin() throws Exception {
     Path config = work.resolve("potluck.conf");
-    int port = freePort();
+    int port = NodeProcess.freePort();
     Files.writeString(config, "listen = 127.0.0.1:1\ncache-dir = " + work.resolve("from-file") + "\ncache-size = 64M\n");
     try (NodeProcess node = NodeProcess.start(work, port, List.of(), "--config", config.toString())) {
       // --listen given on the command line (by NodeProcess) beats the file's port 1.
@@ -197,11 +197,5 @@ class NodeProcessIT {
       }
     }
     throw new IllegalStateException("no VmRSS for " + pid);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

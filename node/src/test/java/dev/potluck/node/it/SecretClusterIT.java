@@ -2,7 +2,6 @@ package dev.potluck.node.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +29,7 @@ class SecretClusterIT {
   void sameSecret_formsAGroupAndShares_otherSecretStaysOut_peerApiNeedsTheToken() throws Exception {
     Path office = Files.writeString(dir.resolve("office.secret"), "correct horse battery staple\n");
     Path other = Files.writeString(dir.resolve("other.secret"), "a different secret, just as long\n");
-    int[] clusterPorts = {freePort(), freePort(), freePort()};
+    int[] clusterPorts = {NodeProcess.freePort(), NodeProcess.freePort(), NodeProcess.freePort()};
     Path[] secrets = {office, office, other};
     List<NodeProcess> nodes = new ArrayList<>();
     try (OriginServer origin = OriginServer.start()) {
@@ -43,7 +42,7 @@ class SecretClusterIT {
             args.addAll(List.of("--seed", "127.0.0.1:" + clusterPorts[j]));
           }
         }
-        nodes.add(NodeProcess.start(dir, freePort(), List.of("-Xmx192m"), args.toArray(String[]::new)));
+        nodes.add(NodeProcess.start(dir, NodeProcess.freePort(), List.of("-Xmx192m"), args.toArray(String[]::new)));
       }
       LoopbackClusterIT.awaitWholeView(2, nodes.subList(0, 2));
       // Several merge rounds (MERGE3 runs every 2-6 s) in which the third node could have got in.
@@ -75,12 +74,6 @@ class SecretClusterIT {
       for (NodeProcess node : nodes) {
         node.close();
       }
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
