@@ -39,12 +39,24 @@ public final class Rendezvous {
 
   static long keyBits(ObjectKey key) {
     // The key is already a SHA-256: its first 16 hex digits are uniformly distributed.
-    return Long.parseUnsignedLong(key.id().substring(0, 16), 16);
+    return hexBits(key.id(), 0);
   }
 
   static long nodeBits(NodeId member) {
-    String hex = member.toString();
-    return Long.parseUnsignedLong(hex.substring(0, 16), 16) ^ Long.parseUnsignedLong(hex.substring(16, 32), 16);
+    String hex = member.hex();
+    return hexBits(hex, 0) ^ hexBits(hex, 16);
+  }
+
+  /**
+   * The 16 hex digits of {@code hex} from {@code from} as an unsigned number. Scores are computed for
+   * every member and every key on each view change and ranking, so this must not allocate.
+   */
+  private static long hexBits(String hex, int from) {
+    long bits = 0;
+    for (int i = from; i < from + 16; i++) {
+      bits = (bits << 4) | Character.digit(hex.charAt(i), 16);
+    }
+    return bits;
   }
 
   /** SplitMix64's finaliser: a fast, well-mixed 64-bit permutation. */

@@ -29,6 +29,14 @@ class RendezvousTest {
   }
 
   @Test
+  void bits_areTheUnsignedValueOfTheHexDigits_soEveryVersionAgreesOnOwners() {
+    NodeId node = NodeId.parse("ffeeddccbbaa99887766554433221100");
+    assertEquals(0xffeeddccbbaa9988L ^ 0x7766554433221100L, Rendezvous.nodeBits(node));
+    ObjectKey key = key(7);
+    assertEquals(Long.parseUnsignedLong(key.id().substring(0, 16), 16), Rendezvous.keyBits(key));
+  }
+
+  @Test
   void owner_independentOfMemberOrder() {
     List<NodeId> members = nodes(10);
     List<NodeId> reversed = new ArrayList<>(members);
