@@ -2,6 +2,7 @@ package dev.potluck.scheduler;
 
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.Sha256;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,14 +47,12 @@ final class KeyState {
     return lease == null && holders.isEmpty() && receivers.isEmpty();
   }
 
-  /** How many receivers stream from {@code node}. */
-  int children(NodeId node) {
-    int n = 0;
+  /** How many receivers stream from each node, counted in one pass over the receivers. */
+  Map<NodeId, Integer> childCounts() {
+    Map<NodeId, Integer> counts = new HashMap<>();
     for (Receiver r : receivers.values()) {
-      if (r.parent.equals(node)) {
-        n++;
-      }
+      counts.merge(r.parent, 1, Integer::sum);
     }
-    return n;
+    return counts;
   }
 }

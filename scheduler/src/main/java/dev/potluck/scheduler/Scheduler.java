@@ -444,14 +444,16 @@ public final class Scheduler {
         candidates.add(node);
       }
     });
+    // Counted once: asking per candidate made a claim quadratic in the number of receivers.
+    Map<NodeId, Integer> children = state.childCounts();
     NodeId first = null;
-    if (state.children(fetcher) < config.maxUploads()) {
+    if (children.getOrDefault(fetcher, 0) < config.maxUploads()) {
       first = fetcher;
     } else {
       long bestBytes = -1;
       for (NodeId node : candidates) {
         KeyState.Receiver r = state.receivers.get(node);
-        if (r != null && state.children(node) < config.maxUploads() && r.bytes > bestBytes) {
+        if (r != null && children.getOrDefault(node, 0) < config.maxUploads() && r.bytes > bestBytes) {
           first = node;
           bestBytes = r.bytes;
         }
@@ -460,10 +462,10 @@ public final class Scheduler {
         // Every node is at its fan-out: pick the least burdened rather than refuse.
         int fewest = Integer.MAX_VALUE;
         for (NodeId node : candidates) {
-          int children = state.children(node);
-          if (children < fewest) {
+          int count = children.getOrDefault(node, 0);
+          if (count < fewest) {
             first = node;
-            fewest = children;
+            fewest = count;
           }
         }
       }
