@@ -84,6 +84,7 @@ mkdir -p "$(dirname "$out")"
 rm -f "$out"
 
 echo "JMH: ${includes[*]:-all benchmarks}$([[ $quick -eq 1 ]] && echo ', quick'); at most ${max_seconds}s" >&2
+load_start="$(cut -d' ' -f1 /proc/loadavg)"
 status=0
 timeout -k 15 "$max_seconds" "$JAVA" -cp "$CP" org.openjdk.jmh.Main "${args[@]}" "${jmh_extra[@]}" "${includes[@]}" || status=$?
 if [[ $status -eq 124 ]]; then
@@ -93,6 +94,11 @@ if [[ -s "$out" ]]; then
   echo
   echo "Summary ($out; $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -1)):"
   "$JAVA" -cp "$CP" dev.potluck.bench.jmh.JmhReport "$out"
+  load_end="$(cut -d' ' -f1 /proc/loadavg)"
+  echo "load average (1 min) at start / end: $load_start / $load_end on $(nproc) CPUs"
+  if awk -v a="$load_start" -v b="$load_end" -v n="$(nproc)" 'BEGIN { exit !(a > n || b > n) }'; then
+    echo "other work was running: figures may be disturbed"
+  fi
 fi
 [[ $status -eq 0 ]] || exit "$status"
 
