@@ -250,16 +250,16 @@ public class StoreStreamBench {
 
   /** On the context: answers one client. */
   private void serve(HttpServerRequest request) {
-    HttpServerResponse response = request.response();
-    response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(size));
+    HttpServerResponse response = request.response().setStatusCode(200);
     response.setWriteQueueMaxSize(CLIENT_WRITE_QUEUE);
     if (request.path().equals("/complete")) {
-      response.headers().remove(HttpHeaders.CONTENT_LENGTH); // FileRangeReader sets it
+      // FileRangeReader sets the length once the file is open.
       new FileRangeReader(vertx, completeFile.toString(), response, 0, size, STALL_TIMEOUT_MILLIS, Throttle.NONE)
           .start()
           .onFailure(e -> response.setStatusCode(500).end());
       return;
     }
+    response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(size));
     Live l = live;
     new TransferReader(vertx, l.transfer, response, 0, size, STALL_TIMEOUT_MILLIS, Throttle.NONE).start();
     if (++l.attached == l.readers) {
