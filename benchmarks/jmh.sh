@@ -75,7 +75,10 @@ CP="$BENCH_JAR:$(cat "$CLASSPATH_FILE")"
 
 args=(-rf json -rff "$out" -foe true -to 120s)
 if [[ $quick -eq 1 ]]; then
-  args+=(-wi 1 -w 300ms -i 2 -r 300ms -f 1 -p message=want,load,fetchFrom16,wantLongUrl -p objectMiB=8)
+  args+=(-wi 1 -w 300ms -i 2 -r 300ms -f 1)
+  # JMH adds up the values of a parameter given twice: a -p after -- replaces these.
+  [[ " ${jmh_extra[*]} " == *" message="* ]] || args+=(-p message=want,load,fetchFrom16,wantLongUrl)
+  [[ " ${jmh_extra[*]} " == *" objectMiB="* ]] || args+=(-p objectMiB=8)
 fi
 if [[ $gc -eq 1 ]]; then
   args+=(-prof gc)
