@@ -163,7 +163,12 @@ public final class Lan implements AutoCloseable {
 
   /** Bytes the upstream box has sent onto the WAN link (its {@code e0} counter, Ethernet frames). */
   public long upstreamTxBytes() throws IOException, InterruptedException {
-    String json = upstream.must(cleanup, COMMAND_TIMEOUT, "ip", "-s", "-j", "link", "show", "dev", "e0");
+    return txBytes(upstream);
+  }
+
+  /** Bytes {@code box} has sent from its {@code e0} (Ethernet frames, headers and ACKs included). */
+  public long txBytes(Namespace box) throws IOException, InterruptedException {
+    String json = box.must(cleanup, COMMAND_TIMEOUT, "ip", "-s", "-j", "link", "show", "dev", "e0");
     Object parsed = Json.parse(json);
     if (parsed instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> link
         && link.get("stats64") instanceof Map<?, ?> stats && stats.get("tx") instanceof Map<?, ?> tx

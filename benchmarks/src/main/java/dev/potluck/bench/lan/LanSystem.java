@@ -32,7 +32,9 @@ public interface LanSystem extends AutoCloseable {
   /**
    * What a system reports of one workload.
    *
-   * @param uploadedBytes bytes each host served to other hosts during the workload (host 1 first)
+   * @param uploadedBytes bytes each host served to other hosts during the workload (host 1 first), as the
+   *     system counts them, or null for a system that keeps no such account (the benchmark reads every
+   *     host's interface counters in any case)
    * @param controlMessages cluster control messages sent during the workload, all hosts together, or
    *     null for a system without any
    * @param cpuSeconds CPU time the system's own processes used during the workload, or null for none
