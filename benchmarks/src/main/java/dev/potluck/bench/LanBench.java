@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,8 +121,14 @@ public final class LanBench {
       System.out.println("deleted namespaces a killed run left behind: " + String.join(" ", swept));
     }
     Path workDir = cleanup.newTempDir(o.tmp, "potluck-lan-");
-    // Traversable by nginx's unprivileged workers.
+    // Traversable by nginx's unprivileged workers, and so must every folder above it be.
     Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (Path p = workDir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        throw new IOException("--tmp " + o.tmp + ": nginx's workers cannot reach the repository, " + p
+            + " is not searchable by others; give another --tmp");
+      }
+    }
     Path jar = workDir.resolve("potluck.jar");
     boolean haveJar = Files.isRegularFile(o.jar);
     if (haveJar) {

@@ -59,7 +59,7 @@ class LanBenchIT {
         "dev.potluck.bench.LanBench", "--jar", jar.toString(), "--hosts", Integer.toString(HOSTS), "--packages", "8",
         "--total-mb", "6", "--warmup-mb", "1", "--workloads", "a", "--systems", "direct,proxy,potluck",
         "--out", json.toString(), "--report", report.toString(), "--logs", tmp.resolve("logs").toString(),
-        "--tmp", tmp.toString(), "--max-seconds", Long.toString(MAX_SECONDS));
+        "--max-seconds", Long.toString(MAX_SECONDS));
     Path output = tmp.resolve("bench.out");
     Process bench = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
