@@ -69,8 +69,9 @@ public final class LanCharts {
       }
       makespan.addSeries("ideal", ids, ideal).setFillColor(java.awt.Color.LIGHT_GRAY);
       for (String s : systems) {
-        makespan.addSeries(s, ids, figure(workloads, ids, s, r -> r.get("makespanSeconds")));
-        upstream.addSeries(s, ids, figure(workloads, ids, s, r -> map(r.get("upstream")).get("wireOverUnique")));
+        makespan.addSeries(s, ids, figure(workloads, ids, s, r -> r.get("makespanSeconds"))).setFillColor(color(s));
+        upstream.addSeries(s, ids, figure(workloads, ids, s, r -> map(r.get("upstream")).get("wireOverUnique")))
+            .setFillColor(color(s));
       }
       save(makespan, dir.resolve("makespan.png"));
       save(upstream, dir.resolve("upstream.png"));
@@ -122,7 +123,7 @@ public final class LanCharts {
         for (int i = 0; i < n; i++) {
           perHost.add(list instanceof List<?> l && i < l.size() ? num(l.get(i)) / 1048576 : 0.0);
         }
-        upload.addSeries(s, hosts, perHost);
+        upload.addSeries(s, hosts, perHost).setFillColor(color(s));
       }
       String png = "upload-" + id + ".png";
       save(upload, dir.resolve(png));
@@ -143,6 +144,16 @@ public final class LanCharts {
     chart.getStyler().setAvailableSpaceFill(0.8);
     chart.getStyler().setOverlapped(false);
     return chart;
+  }
+
+  /** One colour per system in every chart. */
+  private static java.awt.Color color(String system) {
+    return switch (system) {
+      case "direct" -> new java.awt.Color(0x4e79a7);
+      case "proxy" -> new java.awt.Color(0xf28e2b);
+      case "potluck" -> new java.awt.Color(0x59a14f);
+      default -> java.awt.Color.DARK_GRAY;
+    };
   }
 
   private static void save(CategoryChart chart, Path png) throws IOException {
