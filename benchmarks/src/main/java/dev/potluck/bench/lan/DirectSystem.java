@@ -1,6 +1,5 @@
 package dev.potluck.bench.lan;
 
-import java.util.List;
 import java.util.Map;
 
 /** The baseline: every host's client fetches straight from upstream, and nothing runs on the LAN. */

@@ -19,9 +19,8 @@ import java.util.Map;
  *   <li>{@link #close} stops everything {@link #start} started (it must also work after a failed start).
  * </ol>
  *
- * <p>Upstream bytes, makespan and the clients' checks are measured by the benchmark, the same way for
- * every system. A central proxy (apt-cacher-ng, say) would attach a box with {@link Lan#attachBox}, shape
- * its port with {@link Lan#shapeBox}, start the proxy there and return its URL from {@link #proxyFor}.
+ * <p>Upstream bytes, makespan, the bytes each host's LAN port sent and the clients' checks are
+ * measured by the benchmark, the same way for every system.
  */
 public interface LanSystem extends AutoCloseable {
 
