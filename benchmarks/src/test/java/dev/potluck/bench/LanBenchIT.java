@@ -31,7 +31,7 @@ class LanBenchIT {
   private static final List<String> PROGRAMS = List.of("ip", "tc", "curl", "apt-get", "apt-ftparchive", "dpkg-deb", "gpg",
       "mkfifo");
   private static final int HOSTS = 4;
-  private static final long MAX_SECONDS = 300;
+  private static final long MAX_SECONDS = 240;
 
   @TempDir
   Path tmp;
