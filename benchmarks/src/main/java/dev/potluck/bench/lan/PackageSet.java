@@ -106,6 +106,11 @@ public final class PackageSet {
         .map(p -> new Package(p.name(), p.poolPath(), p.size(), p.sha256())).toList());
   }
 
+  /** A set of the given packages, in order. */
+  public static PackageSet of(List<Package> packages) {
+    return new PackageSet(packages);
+  }
+
   /** The packages that {@code keep} accepts, in order. */
   public PackageSet subset(Predicate<Package> keep) {
     return new PackageSet(packages.stream().filter(keep).toList());
