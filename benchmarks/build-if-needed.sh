@@ -15,7 +15,7 @@ build() {
 if [[ ! -f "$NODE_JAR" ]]; then
   echo "building the project (no $NODE_JAR yet)..." >&2
   build
-elif [[ ! -f "$BENCH_JAR" ]] || [[ -n "$(find "$ROOT/benchmarks/src" "$ROOT/benchmarks/pom.xml" -newer "$BENCH_JAR" -print -quit)" ]]; then
+elif [[ ! -f "$BENCH_JAR" ]] || [[ ! -d "$ROOT/benchmarks/target/lib" ]] || [[ -n "$(find "$ROOT/benchmarks/src" "$ROOT/benchmarks/pom.xml" -newer "$BENCH_JAR" -print -quit)" ]]; then
   echo "building the benchmarks module..." >&2
   build -pl benchmarks
 fi

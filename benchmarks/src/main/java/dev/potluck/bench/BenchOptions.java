@@ -1,117 +1,158 @@
 package dev.potluck.bench;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The settings of one run, from the command line. Defaults make a full run of about four minutes on two
- * cores; {@code --quick} one of about a minute.
+ * The settings of one single-node run, from the command line (picocli, as {@link LanOptions}). Defaults
+ * make a full run of about four minutes on two cores; {@code --quick} one of about a minute, and any
+ * flag given explicitly keeps its value under {@code --quick}.
  */
+@Command(name = "single-node.sh", sortOptions = false, usageHelpWidth = 110,
+    description = "Single-node figures against baselines measured in the same run: a miss against a direct fetch, "
+        + "memory while streaming, cache hits against nginx.")
 final class BenchOptions {
 
-  static final String USAGE = String.join("\n",
-      "usage: SingleNodeBench [options]",
-      "  --jar PATH                 node jar (default node/target/potluck.jar)",
-      "  --out PATH                 JSON results (default benchmarks/results/single-node.json)",
-      "  --quick                    about a minute: smaller sizes, fewer rounds",
-      "  --only PARTS               comma list of miss, rss, hit (default all)",
-      "  --node-jvm-opts 'OPTS'     JVM options of every node (default -Xmx128m)",
-      "  miss latency:  --sizes 1M,20M,100M  --rounds 5  --warmup-rounds 1  --wan-mbit 200 (0 = unthrottled)",
-      "  RSS:           --rss-sizes 256M,2G  --sample-ms 200",
-      "  hit vs nginx:  --hit-size 256M  --concurrency 1,4  --requests 10 (per connection)  --trials 6",
-      "                 --nginx /usr/sbin/nginx  --nginx-workers auto",
-      "  --tmp DIR                  parent of the temporary directory (default java.io.tmpdir)",
-      "  --max-seconds N            abort (cleaning up) after N seconds (default 900)",
-      "  --request-timeout-seconds N  bound on any single request (default 180)");
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "this help")
+  boolean help;
 
+  @Option(names = "--jar", paramLabel = "PATH", description = "node jar (default ${DEFAULT-VALUE})")
   Path jar = Path.of("node/target/potluck.jar");
+
+  @Option(names = "--out", paramLabel = "PATH", description = "JSON results (default ${DEFAULT-VALUE})")
   Path out = Path.of("benchmarks/results/single-node.json");
+
+  @Option(names = "--quick", description = "about a minute: smaller sizes, fewer rounds")
   boolean quick;
+
+  @Option(names = "--only", paramLabel = "PARTS", split = ",", description = "comma list of miss, rss, hit (default all)")
   Set<String> parts = Set.of("miss", "rss", "hit");
-  List<String> nodeJvmOptions = List.of("-Xmx128m");
+
+  @Option(names = "--node-jvm-opts", paramLabel = "'OPTS'", description = "JVM options of every node (default ${DEFAULT-VALUE})")
+  String nodeJvmOpts = "-Xmx128m";
+
+  /** {@code --node-jvm-opts} split into words. */
+  List<String> nodeJvmOptions;
+
+  @Option(names = "--sizes", paramLabel = "1M,20M,...", split = ",", converter = SizeConverter.class,
+      description = "miss latency: object sizes (default 1M,20M,100M; --quick 1M,16M)")
   List<Long> sizes = List.of(1L << 20, 20L << 20, 100L << 20);
+
+  @Option(names = "--rounds", paramLabel = "N", description = "miss latency: rounds (default ${DEFAULT-VALUE}; --quick 3)")
   int rounds = 5;
+
+  @Option(names = "--warmup-rounds", paramLabel = "N", description = "miss latency: rounds not measured (default ${DEFAULT-VALUE})")
   int warmupRounds = 1;
+
+  @Option(names = "--wan-mbit", paramLabel = "R", description = "miss latency: the origin's rate (default 200; 0 = unthrottled)")
   double wanMbit = 200;
+
+  @Option(names = "--rss-sizes", paramLabel = "256M,2G", split = ",", converter = SizeConverter.class,
+      description = "RSS: object sizes (default 256M,2G; --quick 128M,1G)")
   List<Long> rssSizes = List.of(256L << 20, 2L << 30);
+
+  @Option(names = "--sample-ms", paramLabel = "N", description = "RSS: sampling period (default ${DEFAULT-VALUE})")
   long sampleMillis = 200;
+
+  @Option(names = "--hit-size", paramLabel = "SIZE", converter = SizeConverter.class,
+      description = "hit vs nginx: object size (default 256M; --quick 64M)")
   long hitSize = 256L << 20;
+
+  @Option(names = "--concurrency", paramLabel = "1,4", split = ",", description = "hit vs nginx: connections (default 1,4)")
   List<Integer> concurrency = List.of(1, 4);
+
+  @Option(names = "--requests", paramLabel = "N", description = "hit vs nginx: requests per connection (default 10; --quick 5)")
   int requestsPerConnection = 10;
+
+  @Option(names = "--trials", paramLabel = "N", description = "hit vs nginx: trials (default 6; --quick 2)")
   int trials = 6;
+
+  @Option(names = "--nginx", paramLabel = "PATH", description = "nginx binary (default ${DEFAULT-VALUE})")
   Path nginx = Path.of("/usr/sbin/nginx");
+
+  @Option(names = "--nginx-workers", paramLabel = "N", description = "nginx's worker_processes (default ${DEFAULT-VALUE})")
   String nginxWorkers = "auto";
+
+  @Option(names = "--tmp", paramLabel = "DIR", description = "parent of the temporary directory (default java.io.tmpdir)")
   Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+
+  @Option(names = "--max-seconds", paramLabel = "N", description = "abort (cleaning up) after N seconds (default 900; --quick 300)")
   long maxSeconds = 900;
+
+  @Option(names = "--request-timeout-seconds", paramLabel = "N",
+      description = "bound on any single request (default ${DEFAULT-VALUE})")
   long requestTimeoutSeconds = 180;
 
+  /** Parses {@code args}; null when help was asked for (and printed). Bad input: {@link UsageException}. */
   static BenchOptions parse(String[] args) {
     BenchOptions o = new BenchOptions();
-    // --quick first, so explicit flags override its values wherever they appear.
-    if (Arrays.asList(args).contains("--quick")) {
-      o.quick = true;
-      o.sizes = List.of(1L << 20, 16L << 20);
-      o.rounds = 3;
-      o.rssSizes = List.of(128L << 20, 1L << 30);
-      o.hitSize = 64L << 20;
-      o.requestsPerConnection = 5;
-      o.trials = 2;
-      o.maxSeconds = 300;
+    CommandLine cl = new CommandLine(o);
+    CommandLine.ParseResult given;
+    try {
+      given = cl.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new UsageException(e.getMessage());
     }
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (flag.equals("--quick")) {
-        continue;
+    if (cl.isUsageHelpRequested()) {
+      cl.usage(System.out);
+      return null;
+    }
+    if (o.quick) {
+      // Explicit flags win over --quick's values.
+      if (!given.hasMatchedOption("--sizes")) {
+        o.sizes = List.of(1L << 20, 16L << 20);
       }
-      if (flag.equals("-h") || flag.equals("--help")) {
-        throw new UsageException(null);
+      if (!given.hasMatchedOption("--rounds")) {
+        o.rounds = 3;
       }
-      if (i + 1 >= args.length) {
-        throw new UsageException("missing value for " + flag);
+      if (!given.hasMatchedOption("--rss-sizes")) {
+        o.rssSizes = List.of(128L << 20, 1L << 30);
       }
-      String v = args[++i];
-      try {
-        switch (flag) {
-          case "--jar" -> o.jar = Path.of(v);
-          case "--out" -> o.out = Path.of(v);
-          case "--only" -> o.parts = Set.copyOf(List.of(v.toLowerCase(Locale.ROOT).split(",")));
-          case "--node-jvm-opts" -> o.nodeJvmOptions = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
-          case "--sizes" -> o.sizes = sizes(v);
-          case "--rounds" -> o.rounds = positive(flag, Integer.parseInt(v));
-          case "--warmup-rounds" -> o.warmupRounds = Integer.parseInt(v);
-          case "--wan-mbit" -> o.wanMbit = Double.parseDouble(v);
-          case "--rss-sizes" -> o.rssSizes = sizes(v);
-          case "--sample-ms" -> o.sampleMillis = positive(flag, Integer.parseInt(v));
-          case "--hit-size" -> o.hitSize = size(v);
-          case "--concurrency" -> o.concurrency = Arrays.stream(v.split(",")).map(s -> positive(flag, Integer.parseInt(s.trim()))).toList();
-          case "--requests" -> o.requestsPerConnection = positive(flag, Integer.parseInt(v));
-          case "--trials" -> o.trials = positive(flag, Integer.parseInt(v));
-          case "--nginx" -> o.nginx = Path.of(v);
-          case "--nginx-workers" -> o.nginxWorkers = v;
-          case "--tmp" -> o.tmp = Path.of(v);
-          case "--max-seconds" -> o.maxSeconds = positive(flag, Integer.parseInt(v));
-          case "--request-timeout-seconds" -> o.requestTimeoutSeconds = positive(flag, Integer.parseInt(v));
-          default -> throw new UsageException("unknown option " + flag);
-        }
-      } catch (IllegalArgumentException e) {
-        if (e instanceof UsageException) {
-          throw e;
-        }
-        throw new UsageException(flag + ": " + e.getMessage());
+      if (!given.hasMatchedOption("--hit-size")) {
+        o.hitSize = 64L << 20;
+      }
+      if (!given.hasMatchedOption("--requests")) {
+        o.requestsPerConnection = 5;
+      }
+      if (!given.hasMatchedOption("--trials")) {
+        o.trials = 2;
+      }
+      if (!given.hasMatchedOption("--max-seconds")) {
+        o.maxSeconds = 300;
       }
     }
+    positive("--rounds", o.rounds);
+    positive("--sample-ms", o.sampleMillis);
+    positive("--requests", o.requestsPerConnection);
+    positive("--trials", o.trials);
+    positive("--max-seconds", o.maxSeconds);
+    positive("--request-timeout-seconds", o.requestTimeoutSeconds);
+    if (o.warmupRounds < 0 || o.wanMbit < 0) {
+      throw new UsageException("--warmup-rounds and --wan-mbit must be 0 or more");
+    }
+    o.concurrency.forEach(c -> positive("--concurrency", c));
+    Set<String> parts = new java.util.TreeSet<>();
     for (String part : o.parts) {
-      if (!Set.of("miss", "rss", "hit").contains(part)) {
-        throw new UsageException("--only: unknown part '" + part + "' (miss, rss, hit)");
+      String name = part.trim().toLowerCase(Locale.ROOT);
+      if (!Set.of("miss", "rss", "hit").contains(name)) {
+        throw new UsageException("--only: unknown part '" + name + "' (miss, rss, hit)");
       }
+      parts.add(name);
     }
+    o.parts = Set.copyOf(parts);
+    o.nodeJvmOptions = o.nodeJvmOpts.isBlank() ? List.of() : List.of(o.nodeJvmOpts.trim().split("\\s+"));
     return o;
+  }
+
+  static String usage() {
+    return new CommandLine(new BenchOptions()).getUsageMessage();
   }
 
   long wanBytesPerSecond() {
@@ -148,19 +189,18 @@ final class BenchOptions {
     return value;
   }
 
-  private static List<Long> sizes(String text) {
-    List<Long> list = new ArrayList<>();
-    for (String s : text.split(",")) {
-      list.add(size(s));
+  private static void positive(String flag, long value) {
+    if (value <= 0) {
+      throw new UsageException(flag + " must be positive, got " + value);
     }
-    return List.copyOf(list);
   }
 
-  private static int positive(String flag, int value) {
-    if (value <= 0) {
-      throw new IllegalArgumentException("must be positive, got " + value);
+  /** Size values: 100K, 2M, 1G or plain bytes. */
+  static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return size(value.trim());
     }
-    return value;
   }
 
   /** Human size: {@code 256 MiB}, {@code 2 GiB}, {@code 1.5 MiB}. */

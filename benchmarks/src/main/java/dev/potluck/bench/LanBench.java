@@ -11,12 +11,16 @@ import dev.potluck.bench.harness.Watchdog;
 import dev.potluck.bench.lan.Clients;
 import dev.potluck.bench.lan.DirectSystem;
 import dev.potluck.bench.lan.Lan;
+import dev.potluck.bench.lan.LanCharts;
 import dev.potluck.bench.lan.LanSystem;
 import dev.potluck.bench.lan.LinkMeter;
 import dev.potluck.bench.lan.Namespace;
 import dev.potluck.bench.lan.PackageSet;
 import dev.potluck.bench.lan.PotluckSystem;
+import dev.potluck.bench.lan.ProxySystem;
 import dev.potluck.bench.lan.Upstream;
+import dev.potluck.bench.lan.WorkloadPlan;
+import dev.potluck.testkit.apt.AptRepository;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,29 +44,32 @@ import java.util.stream.Stream;
 
 /**
  * The LAN benchmark: N hosts and an upstream mirror as network namespaces on one bridge, the upstream
- * behind a shaped WAN link, every host behind a shaped LAN port (see {@link Lan}). The same workload
- * runs once per system, one system after the other:
+ * behind a shaped WAN link, every host behind a shaped LAN port (see {@link Lan}). The upstream's nginx
+ * serves a real signed apt repository the benchmark builds ({@link AptRepository}). Each workload
+ * ({@link WorkloadPlan}) runs once per system, one system after the other, each started afresh (cold
+ * caches) for each workload:
  *
  * <ul>
  *   <li>{@code direct}: every host's client fetches from upstream itself ({@link DirectSystem});
+ *   <li>{@code proxy}: apt-cacher-ng on host 1, the proxy of every host's client ({@link ProxySystem});
  *   <li>{@code potluck}: a node in every host, found by mDNS; each client uses its node as its proxy
  *       ({@link PotluckSystem}).
  * </ul>
  *
- * <p>Workload "patch Tuesday": all hosts fetch the whole package set at the same moment, each with one
- * curl fetching the files one after the other in the same order. Measured per system: the makespan
- * (until the last host has its last file), upstream bytes (nginx's access log, and the upstream link's
- * counter), bytes each host uploaded to the others, control messages, node memory. Every file every
- * host received is checked against the set's SHA-256; a mismatch fails the run.
+ * <p>Clients are real {@code apt-get} runs with a state of their own per host, or curl ({@link Clients}).
+ * Measured per system and workload: the makespan (from the release until the last host has its last
+ * package), upstream bytes (nginx's access log, and the upstream link's counter), bytes each host's LAN
+ * port sent, control messages, memory. Every file every host received is checked against the
+ * repository's SHA-256; a mismatch or a missing file fails the run.
  *
- * <p>Prints a table and writes everything as JSON. Every process it starts is stopped by PID and every
- * namespace deleted, in finally blocks and, failing those, by a shutdown hook; a watchdog bounds the
- * run. Exit status: 0 when every system ran and every file checked out, 1 otherwise, 2 on bad usage,
- * 3 when the watchdog fired.
+ * <p>Prints a table per workload, writes everything as JSON, and an HTML report with charts
+ * ({@link LanCharts}). Every process it starts is stopped by PID and every namespace deleted, in finally
+ * blocks and, failing those, by a shutdown hook; a watchdog bounds the run. Exit status: 0 when every
+ * system ran and every file checked out, 1 otherwise, 2 on bad usage, 3 when the watchdog fired.
  */
 public final class LanBench {
 
-  /** Design target: makespan within 1.15 x (unique bytes / WAN rate). */
+  /** Design target: makespan within 1.15 x the ideal (workload a). */
   static final double MAKESPAN_TARGET = 1.15;
   /** Design target: node RSS under 256 MiB. */
   static final long RSS_TARGET_MIB = 256;
@@ -79,13 +87,17 @@ public final class LanBench {
     try {
       options = LanOptions.parse(args);
     } catch (BenchOptions.UsageException e) {
-      if (e.getMessage() != null) {
-        System.err.println("error: " + e.getMessage());
-      }
-      System.err.println(LanOptions.USAGE);
-      System.exit(e.getMessage() == null ? 0 : 2);
+      System.err.println("error: " + e.getMessage());
+      System.err.println(LanOptions.usage());
+      System.exit(2);
       return;
     }
+    if (options == null) {
+      System.exit(0);
+      return;
+    }
+    // Charts are drawn off screen.
+    System.setProperty("java.awt.headless", "true");
     Cleanup cleanup = new Cleanup();
     cleanup.installShutdownHook();
     Watchdog.start(options.maxSeconds);
@@ -109,10 +121,19 @@ public final class LanBench {
       System.out.println("deleted namespaces a killed run left behind: " + String.join(" ", swept));
     }
     Path workDir = cleanup.newTempDir(o.tmp, "potluck-lan-");
-    // Traversable by nginx's unprivileged workers.
+    // Traversable by nginx's unprivileged workers, and so must every folder above it be.
     Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (Path p = workDir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        throw new IOException("--tmp " + o.tmp + ": nginx's workers cannot reach the repository, " + p
+            + " is not searchable by others; give another --tmp");
+      }
+    }
     Path jar = workDir.resolve("potluck.jar");
-    Files.copy(o.jar, jar, StandardCopyOption.REPLACE_EXISTING);
+    boolean haveJar = Files.isRegularFile(o.jar);
+    if (haveJar) {
+      Files.copy(o.jar, jar, StandardCopyOption.REPLACE_EXISTING);
+    }
     Path logs = prepareLogDir(o.logs);
 
     Map<String, Object> report = new LinkedHashMap<>();
@@ -122,31 +143,37 @@ public final class LanBench {
     report.put("loadAverageAtStart", Machine.loadAverage());
     Map<String, Object> nodeInfo = new LinkedHashMap<>();
     nodeInfo.put("jar", o.jar.toAbsolutePath().normalize().toString());
-    nodeInfo.put("jarSha256", Digests.sha256Hex(jar));
-    nodeInfo.put("jarModified", Files.getLastModifiedTime(o.jar).toInstant().toString());
+    nodeInfo.put("jarSha256", haveJar ? Digests.sha256Hex(jar) : "-");
+    nodeInfo.put("jarModified", haveJar ? Files.getLastModifiedTime(o.jar).toInstant().toString() : "-");
     report.put("node", nodeInfo);
     report.put("settings", o.toMap());
     Map<String, Object> results = new LinkedHashMap<>();
     boolean failed = false;
 
-    List<Long> sizes = o.sizes != null ? o.sizes : PackageSet.spreadSizes(o.packages, o.totalBytes(), o.seed);
-    PackageSet set = PackageSet.write(workDir.resolve("www"), "pkg", sizes, o.seed);
-    PackageSet warmup = o.warmupBytes() == 0 ? null : PackageSet.write(workDir.resolve("www"), "warm",
-        PackageSet.spreadSizes(LanOptions.WARMUP_PACKAGES, o.warmupBytes(), o.seed + 1), o.seed + 1);
-    double idealSeconds = (double) set.uniqueBytes() / o.wanBytesPerSecond();
-    report.put("packageSet", packageSetJson(set));
-    report.put("idealSeconds", round(idealSeconds));
-
     Map<?, ?> machine = (Map<?, ?>) report.get("machine");
     System.out.printf("Potluck LAN benchmark: %s CPUs (%s), %s RAM, %s%n", machine.get("nproc"), machine.get("cpu"),
         BenchOptions.human((Long) machine.get("memTotalBytes")), machine.get("java"));
     System.out.printf("node jar %s (sha256 %s), node JVM options: %s%n", o.jar,
-        ((String) nodeInfo.get("jarSha256")).substring(0, 12), String.join(" ", o.nodeJvmOptions));
-    try (Lan lan = Lan.create(cleanup, o.hosts, o.wanMbit, o.lanMbit, o.wanDelayMs)) {
+        String.valueOf(nodeInfo.get("jarSha256")).substring(0, Math.min(12, String.valueOf(nodeInfo.get("jarSha256")).length())), String.join(" ", o.nodeJvmOptions()));
+
+    List<Long> sizes = o.sizes != null ? o.sizes : PackageSet.spreadSizes(o.packages, o.totalBytes(), o.seed);
+    List<AptRepository.Spec> specs = new ArrayList<>(PackageSet.specs("pkg", sizes));
+    if (o.warmupBytes() > 0) {
+      specs.addAll(PackageSet.specs("warm", PackageSet.spreadSizes(LanOptions.WARMUP_PACKAGES, o.warmupBytes(), o.seed + 1)));
+    }
+    long t0 = System.nanoTime();
+    AptRepository repository = AptRepository.create(workDir.resolve("repo"), specs, o.seed);
+    PackageSet set = PackageSet.of(repository, "pkg");
+    PackageSet warmup = o.warmupBytes() == 0 ? null : PackageSet.of(repository, "warm");
+    System.out.printf("signed apt repository of %d packages built in %.1f s%n", repository.packages().size(),
+        (System.nanoTime() - t0) / 1e9);
+    report.put("packageSet", packageSetJson(set));
+
+    try (Lan lan = Lan.create(cleanup, o.hosts, o.wanMbit, o.lanMbit, o.wanDelay())) {
       Lan.Shaping shaping = lan.shaping();
-      if (o.wanDelayMs > 0 && shaping.wanDelayMs() == 0) {
-        if (o.wanDelayGiven) {
-          throw new IOException("--wan-delay-ms " + o.wanDelayMs + " needs tc's netem, which this kernel does not have");
+      if (o.wanDelay() > 0 && shaping.wanDelayMs() == 0) {
+        if (o.wanDelayGiven()) {
+          throw new IOException("--wan-delay-ms " + o.wanDelay() + " needs tc's netem, which this kernel does not have");
         }
         System.out.println("warning: this kernel has no netem (tc); the WAN runs without added delay");
       }
@@ -160,57 +187,81 @@ public final class LanBench {
       lanJson.put("shaping", "HTB (rate = ceil) on the egress of both ends of every veth; WAN: upstream e0 and its bridge port"
           + (shaping.wanDelayMs() > 0 ? ", each with netem delay" : "") + "; LAN: each host's e0 and its bridge port");
       report.put("lan", lanJson);
-      System.out.printf("%d hosts, %d packages of %s to %s, %s in all; WAN %s Mbit/s (delay %d ms each way), LAN %s Mbit/s per host%n",
-          o.hosts, set.count(), BenchOptions.human(set.smallest()), BenchOptions.human(set.largest()),
-          BenchOptions.human(set.uniqueBytes()), fmt(o.wanMbit), shaping.wanDelayMs(), fmt(o.lanMbit));
-      System.out.printf("ideal: unique bytes / WAN rate = %.1f s%n", idealSeconds);
+      System.out.printf("%d hosts, %d packages of %s to %s, %s in all; WAN %s Mbit/s (delay %d ms each way), LAN %s Mbit/s per host;"
+          + " clients: %s%n", o.hosts, set.count(), BenchOptions.human(set.smallest()), BenchOptions.human(set.largest()),
+          BenchOptions.human(set.uniqueBytes()), fmt(o.wanMbit), shaping.wanDelayMs(), fmt(o.lanMbit), o.client);
 
       Namespace firstHost = lan.hosts().get(0);
       try (Upstream upstream = Upstream.start(cleanup, o.nginx, lan.upstream(), lan.upstreamAddress(),
-          workDir.resolve("nginx"), workDir.resolve("www"), firstHost, set.packages().get(0).path(), Duration.ofSeconds(30))) {
-        for (String name : o.systems) {
-          LanSystem system = switch (name) {
-            case "direct" -> new DirectSystem();
-            case "potluck" -> new PotluckSystem();
-            default -> throw new IllegalStateException("no system " + name);
-          };
-          String runId = "lanbench-" + ProcessHandle.current().pid() + "-" + name;
-          LanSystem.Context context = new LanSystem.Context(cleanup, lan, workDir.resolve(name), jar, o.nodeJvmOptions,
-              o.nodeLogLevel, Duration.ofSeconds(o.readyTimeoutSeconds), runId);
-          Map<String, Object> result = runSystem(o, system, context, upstream, set, warmup, idealSeconds, deadline, logs);
-          results.put(name, result);
-          failed |= !Boolean.TRUE.equals(result.get("ok"));
+          workDir.resolve("nginx"), repository.root(), firstHost, "dists/" + AptRepository.SUITE + "/InRelease",
+          Duration.ofSeconds(30))) {
+        for (String id : o.workloads) {
+          WorkloadPlan plan = WorkloadPlan.of(id, set, o.hosts, o.staggerSeconds, o.overlap, o.seed);
+          double ideal = plan.idealSeconds(o.wanBytesPerSecond(), o.lanBytesPerSecond());
+          Map<String, Object> workloadJson = new LinkedHashMap<>();
+          workloadJson.put("title", plan.title());
+          workloadJson.put("uniqueBytes", plan.uniqueBytes());
+          workloadJson.put("filesWanted", plan.filesWanted());
+          workloadJson.put("idealSeconds", round(ideal));
+          workloadJson.put("hostStartSeconds", plan.wants().stream().map(w -> round(w.startSeconds())).toList());
+          workloadJson.put("hostWantedBytes", plan.wants().stream().map(w -> w.packages().uniqueBytes()).toList());
+          Map<String, Object> systemsJson = new LinkedHashMap<>();
+          workloadJson.put("systems", systemsJson);
+          results.put(id, workloadJson);
+          System.out.printf("%n=== workload %s: %s; %s unique, ideal %.1f s ===%n", id, plan.title(),
+              BenchOptions.human(plan.uniqueBytes()), ideal);
+          for (String name : o.systems) {
+            LanSystem system = switch (name) {
+              case "direct" -> new DirectSystem();
+              case "proxy" -> new ProxySystem(o.aptCacherNg);
+              case "potluck" -> new PotluckSystem();
+              default -> throw new IllegalStateException("no system " + name);
+            };
+            String runId = "lanbench-" + ProcessHandle.current().pid() + "-" + id + "-" + name;
+            LanSystem.Context context = new LanSystem.Context(cleanup, lan, workDir.resolve(id + "-" + name), jar,
+                o.nodeJvmOptions(), o.nodeLogLevel, Duration.ofSeconds(o.readyTimeoutSeconds), runId);
+            Map<String, Object> result = runSystem(o, system, context, upstream, repository, plan, warmup, ideal, deadline,
+                logs.resolve(id));
+            systemsJson.put(name, result);
+            failed |= !Boolean.TRUE.equals(result.get("ok"));
+          }
+          printTable(id, plan, systemsJson, o.systems);
         }
         copy(upstream.accessLog(), logs.resolve("nginx-access.log"));
       }
     } finally {
       cleanup.delete(workDir);
     }
-    report.put("systems", results);
+    report.put("workloads", results);
     double seconds = (System.nanoTime() - started) / 1e9;
     report.put("elapsedSeconds", round(seconds));
     report.put("loadAverageAtEnd", Machine.loadAverage());
     report.put("complete", !failed);
 
-    printTable(results, o.systems);
     Path out = o.out.toAbsolutePath();
     Files.createDirectories(out.getParent());
     Files.writeString(out, Json.write(report), StandardCharsets.UTF_8);
-    System.out.printf("%nresults: %s, logs: %s (%.0f s)%n", out, logs, seconds);
+    Path html = LanCharts.write(report, o.report.toAbsolutePath());
+    System.out.printf("%nresults: %s%nreport: %s%nlogs: %s (%.0f s)%n", out, html, logs, seconds);
     return failed ? 1 : 0;
   }
 
   /**
-   * One system through the workload. A failure is reported and recorded ({@code ok} false with the
-   * error), and the next system still runs.
+   * One system through one workload, started afresh. A failure is reported and recorded ({@code ok}
+   * false with the error), and the next system still runs.
    */
   private static Map<String, Object> runSystem(LanOptions o, LanSystem system, LanSystem.Context context,
-      Upstream upstream, PackageSet set, PackageSet warmup, double idealSeconds, long deadline, Path logs) throws IOException {
+      Upstream upstream, AptRepository repository, WorkloadPlan plan, PackageSet warmup, double idealSeconds, long deadline,
+      Path logs) throws IOException {
     Map<String, Object> r = new LinkedHashMap<>();
     String name = system.name();
+    String tag = "[" + plan.id() + "/" + name + "]";
     Lan lan = context.lan();
     Path clientDir = context.workDir().resolve("clients");
-    System.out.printf("%n[%s] starting...%n", name);
+    Duration transferTimeout = Duration.ofSeconds(o.requestTimeoutSeconds);
+    Clients clients = new Clients(o.client, context.cleanup(), upstream.baseUrl(), repository.sourcesLine(upstream.baseUrl()),
+        transferTimeout);
+    System.out.printf("%s starting...%n", tag);
     try (system) {
       Files.createDirectories(clientDir);
       long t0 = System.nanoTime();
@@ -221,60 +272,92 @@ public final class LanBench {
       for (int i = 1; i <= n; i++) {
         proxies.add(system.proxyFor(i));
       }
-      System.out.printf("[%s] ready after %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
-      Duration transferTimeout = Duration.ofSeconds(o.requestTimeoutSeconds);
+      long u0 = System.nanoTime();
+      List<Clients.HostClient> hostClients = clients.prepare(lan.hosts(), proxies, clientDir.resolve("hosts"));
+      if (o.client.equals("apt")) {
+        r.put("aptUpdateSeconds", round((System.nanoTime() - u0) / 1e9));
+      }
+      System.out.printf("%s ready after %.1f s%n", tag, (System.nanoTime() - t0) / 1e9);
       if (warmup != null) {
-        // The same kind of workload on other files, not measured: a fresh JVM runs its first requests in
-        // the interpreter, and a node that has served before is the common case.
+        // The same kind of workload on other packages, not measured: a fresh JVM runs its first requests
+        // in the interpreter, and a node that has served before is the common case.
         long w0 = System.nanoTime();
+        List<WorkloadPlan.HostWants> wants = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+          wants.add(new WorkloadPlan.HostWants(i, 0, warmup));
+        }
         system.beforeWorkload();
-        Clients.Workload warm = Clients.run(context.cleanup(), lan.hosts(), proxies, warmup, upstream.baseUrl(),
-            clientDir.resolve("warmup"), transferTimeout, timeLeft(o, deadline));
+        Clients.Run warm = clients.run(hostClients, wants, "warmup", timeLeft(o, deadline));
         system.afterWorkload();
-        List<String> problems = Clients.verify(warm.hosts(), warmup, upstream.baseUrl());
+        List<String> problems = clients.verify(warm.hosts(), wants);
         if (!problems.isEmpty()) {
-          throw new IOException("warm-up: " + problems.size() + " bad files, the first: " + problems.get(0));
+          throw new IOException("warm-up: " + problems.size() + " problems, the first: " + problems.get(0));
         }
         r.put("warmupSeconds", round((System.nanoTime() - w0) / 1e9));
       }
+      boolean warmHost = plan.warmFirstHost() && proxies.get(0) != null;
+      r.put("firstHostWarm", warmHost);
+      if (warmHost) {
+        // Host 1's cache (its node, or the central proxy) gets the whole set through a client of its own.
+        long w0 = System.nanoTime();
+        List<Clients.HostClient> filler = clients.prepare(List.of(lan.hosts().get(0)), List.of(proxies.get(0)),
+            clientDir.resolve("fill"));
+        List<WorkloadPlan.HostWants> wants = List.of(new WorkloadPlan.HostWants(1, 0, plan.wants().get(0).packages()));
+        system.beforeWorkload();
+        Clients.Run fill = clients.run(filler, wants, "fill", timeLeft(o, deadline));
+        system.afterWorkload();
+        List<String> problems = clients.verify(fill.hosts(), wants);
+        if (!problems.isEmpty()) {
+          throw new IOException("filling host 1's cache: " + problems.size() + " problems, the first: " + problems.get(0));
+        }
+        r.put("fillSeconds", round((System.nanoTime() - w0) / 1e9));
+      }
       long logOffset = upstream.logOffset();
       long txBefore = lan.upstreamTxBytes();
+      long[] hostTxBefore = hostTx(lan);
       system.beforeWorkload();
       CpuAccount cpuBefore = CpuAccount.nowWithDescendants();
-      System.out.printf("[%s] %d clients fetching...%n", name, n);
+      System.out.printf("%s %d clients fetching...%n", tag, n);
       Duration overall = timeLeft(o, deadline);
-      Clients.Workload workload;
+      Clients.Run run;
       try (LinkMeter wan = LinkMeter.start(upstream.pid(), "e0", WAN_SAMPLE_MILLIS)) {
-        workload = Clients.run(context.cleanup(), lan.hosts(), proxies, set, upstream.baseUrl(),
-            clientDir.resolve("workload"), transferTimeout, overall);
+        run = clients.run(hostClients, plan.wants(), "workload", overall);
         wan.close();
-        long end = workload.releasedNanos() + (long) (workload.makespanSeconds() * 1e9);
-        double idle = wan.secondsBelow(WAN_IDLE_FRACTION * o.wanBytesPerSecond(), workload.releasedNanos(), end);
+        long end = run.releasedNanos() + (long) (run.makespanSeconds() * 1e9);
+        double idle = wan.secondsBelow(WAN_IDLE_FRACTION * o.wanBytesPerSecond(), run.releasedNanos(), end);
         r.put("wanIdleSeconds", round(idle));
-        r.put("wanIdleFraction", round(idle / workload.makespanSeconds()));
-        r.put("wanBytesPerSample", wan.series(workload.releasedNanos()));
+        r.put("wanIdleFraction", round(idle / run.makespanSeconds()));
+        r.put("wanBytesPerSample", wan.series(run.releasedNanos()));
         r.put("wanSampleMillis", WAN_SAMPLE_MILLIS);
       }
-      List<Clients.HostRun> runs = workload.hosts();
+      List<Clients.HostRun> runs = run.hosts();
       CpuAccount cpuAfter = CpuAccount.nowWithDescendants();
       LanSystem.Report report = system.afterWorkload();
+      long[] hostTxAfter = hostTx(lan);
       List<Upstream.Entry> entries = upstream.entriesSince(logOffset);
       long wire = lan.upstreamTxBytes() - txBefore;
-      List<String> problems = Clients.verify(runs, set, upstream.baseUrl());
-      figures(r, set, idealSeconds, runs, report, entries, wire, n);
+      List<String> problems = clients.verify(runs, plan.wants());
+      List<Long> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        sent.add(hostTxAfter[i] - hostTxBefore[i]);
+      }
+      figures(r, plan, idealSeconds, runs, report, entries, wire, sent);
       if (cpuBefore != null && cpuAfter != null) {
         r.put("otherProcessesCpuSeconds", round(cpuAfter.othersSince(cpuBefore)));
         r.put("stealCpuSeconds", round(cpuAfter.stealSince(cpuBefore)));
       }
-      r.put("filesChecked", set.count() * n);
+      int files = plan.filesWanted();
+      long bad = problems.stream().filter(p -> !p.contains("client exited")).count();
+      r.put("filesChecked", files);
+      r.put("filesVerified", files - bad);
       r.put("fileProblems", problems.stream().limit(50).toList());
       r.put("fileProblemCount", problems.size());
       r.put("ok", problems.isEmpty());
-      System.out.printf("[%s] makespan %.1f s; upstream %s; %d of %d files verified%n", name, (Double) r.get("makespanSeconds"),
-          BenchOptions.human((Long) ((Map<?, ?>) r.get("upstream")).get("bodyBytes")), set.count() * n - problems.size(),
-          set.count() * n);
+      System.out.printf("%s makespan %.1f s (ideal %.1f s); upstream %s; %d of %d files verified%n", tag,
+          (Double) r.get("makespanSeconds"), idealSeconds,
+          BenchOptions.human((Long) ((Map<?, ?>) r.get("upstream")).get("bodyBytes")), files - bad, files);
       for (String p : problems.stream().limit(10).toList()) {
-        System.out.println("  FILE CHECK FAILED: " + p);
+        System.out.println("  CHECK FAILED: " + p);
       }
       if (problems.size() > 10) {
         System.out.println("  ... and " + (problems.size() - 10) + " more");
@@ -283,7 +366,7 @@ public final class LanBench {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      System.out.println("[" + name + "] FAILED: " + e);
+      System.out.println(tag + " FAILED: " + e);
       StringWriter trace = new StringWriter();
       e.printStackTrace(new PrintWriter(trace));
       System.err.println(trace);
@@ -295,20 +378,33 @@ public final class LanBench {
       for (Path log : system.logs()) {
         copy(log, dir.resolve(log.getFileName()));
       }
-      for (String part : List.of("warmup", "workload")) {
-        Path partDir = clientDir.resolve(part);
-        if (Files.isDirectory(partDir)) {
-          try (Stream<Path> files = Files.list(partDir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".transfers") || p.toString().endsWith(".stderr")).toList()) {
-              copy(f, dir.resolve((part.equals("warmup") ? "warmup-" : "") + f.getFileName()));
+      for (Path hostDir : List.of(clientDir.resolve("hosts"), clientDir.resolve("fill"))) {
+        if (Files.isDirectory(hostDir)) {
+          try (Stream<Path> hosts = Files.list(hostDir)) {
+            for (Path h : hosts.toList()) {
+              try (Stream<Path> files = Files.list(h)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".transfers") || p.toString().endsWith(".log")).toList()) {
+                  copy(f, dir.resolve(hostDir.getFileName() + "-" + h.getFileName() + "-" + f.getFileName()));
+                }
+              }
             }
           }
         }
       }
       // The clients' copies: up to hosts x the set; not kept.
-      context.cleanup().delete(clientDir);
+      context.cleanup().delete(context.workDir());
     }
     return r;
+  }
+
+  /** Bytes each host's {@code e0} has sent so far, host 1 first. */
+  private static long[] hostTx(Lan lan) throws IOException, InterruptedException {
+    List<Namespace> hosts = lan.hosts();
+    long[] tx = new long[hosts.size()];
+    for (int i = 0; i < tx.length; i++) {
+      tx[i] = lan.txBytes(hosts.get(i));
+    }
+    return tx;
   }
 
   /** What is left of --max-seconds for a workload, keeping the reserve for stopping and cleaning up. */
@@ -321,9 +417,9 @@ public final class LanBench {
     return Duration.ofNanos(left);
   }
 
-  private static void figures(Map<String, Object> r, PackageSet set, double idealSeconds, List<Clients.HostRun> runs,
-      LanSystem.Report report, List<Upstream.Entry> entries, long wireBytes, int hosts) {
-    long unique = set.uniqueBytes();
+  private static void figures(Map<String, Object> r, WorkloadPlan plan, double idealSeconds, List<Clients.HostRun> runs,
+      LanSystem.Report report, List<Upstream.Entry> entries, long wireBytes, List<Long> sentByHost) {
+    long unique = plan.uniqueBytes();
     List<Double> done = runs.stream().map(Clients.HostRun::doneSeconds).toList();
     double makespan = done.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     Stats doneStats = Stats.of(done);
@@ -332,7 +428,10 @@ public final class LanBench {
     r.put("hostDoneSeconds", Map.of("first", round(doneStats.min()), "median", round(doneStats.median()),
         "last", round(doneStats.max())));
     r.put("perHostDoneSeconds", done.stream().map(LanBench::round).toList());
+    r.put("perHostFetchSeconds", runs.stream().map(h -> round(h.doneSeconds() - h.startSeconds())).toList());
     r.put("clientExitCodes", runs.stream().map(Clients.HostRun::exitCode).toList());
+    r.put("clientAttempts", runs.stream().map(Clients.HostRun::attempts).toList());
+    r.put("clientReruns", runs.stream().mapToInt(h -> Math.max(0, h.attempts() - 1)).sum());
 
     // Upstream: what nginx logged (GETs; a node's take-over resumes with a Range GET, logged as 206).
     long body = 0;
@@ -344,14 +443,14 @@ public final class LanBench {
       body += e.bodyBytes();
       sent += e.bytesSent();
       byHost.merge(e.remoteAddress(), e.bodyBytes(), Long::sum);
-      if (e.method().equals("GET")) {
+      if (e.method().equals("GET") && e.path().endsWith(".deb")) {
         gets++;
         getsPerPath.merge(e.path(), 1, Integer::sum);
       }
     }
     Map<String, Object> up = new LinkedHashMap<>();
     up.put("requests", entries.size());
-    up.put("gets", gets);
+    up.put("packageGets", gets);
     up.put("bodyBytes", body);
     up.put("bytesSent", sent);
     up.put("bodyOverUnique", round(body / (double) unique));
@@ -369,19 +468,21 @@ public final class LanBench {
     up.put("repeatedGets", repeated);
     r.put("upstream", up);
 
-    List<Long> uploaded = report.uploadedBytes();
-    long maxUp = uploaded.stream().mapToLong(Long::longValue).max().orElse(0);
-    double meanUp = uploaded.stream().mapToLong(Long::longValue).average().orElse(0);
+    // What each host's LAN port sent: uploads to other hosts, plus requests and ACKs of its own fetches.
+    long maxUp = sentByHost.stream().mapToLong(Long::longValue).max().orElse(0);
+    double meanUp = sentByHost.stream().mapToLong(Long::longValue).average().orElse(0);
     Map<String, Object> uploads = new LinkedHashMap<>();
-    uploads.put("perHostBytes", uploaded);
+    uploads.put("perHostBytes", sentByHost);
     uploads.put("maxBytes", maxUp);
     uploads.put("meanBytes", round(meanUp));
     uploads.put("maxOverMean", meanUp > 0 ? round(maxUp / meanUp) : null);
+    uploads.put("systemCountedPerHostBytes", report.uploadedBytes());
     r.put("uploads", uploads);
 
     r.put("systemCpuSeconds", report.cpuSeconds() == null ? null : round(report.cpuSeconds()));
     r.put("controlMessages", report.controlMessages());
-    r.put("controlMessagesPerObject", report.controlMessages() == null ? null : round(report.controlMessages() / (double) set.count()));
+    r.put("controlMessagesPerObject", report.controlMessages() == null ? null
+        : round(report.controlMessages() / (double) Math.max(1, distinctPackages(plan))));
     long peak = report.peakRssKiB().values().stream().mapToLong(Long::longValue).max().orElse(-1);
     r.put("peakRssKiB", peak < 0 ? null : peak);
     r.put("peakRssKiBByProcess", report.peakRssKiB());
@@ -391,44 +492,54 @@ public final class LanBench {
         answers.merge(t.cache() == null ? "(none)" : t.cache(), 1L, Long::sum);
       }
     }
+    if (answers.isEmpty() && report.details().get("answers") instanceof Map<?, ?> m) {
+      // apt prints no headers: the nodes' own count of their answers to clients.
+      m.forEach((k, v) -> answers.put(String.valueOf(k), ((Number) v).longValue()));
+    }
     r.put("cacheAnswers", answers);
     r.put("details", report.details());
   }
 
-  private static void printTable(Map<String, Object> results, List<String> systems) {
+  private static int distinctPackages(WorkloadPlan plan) {
+    return (int) plan.wants().stream().flatMap(w -> w.packages().names().stream()).distinct().count();
+  }
+
+  private static void printTable(String id, WorkloadPlan plan, Map<String, Object> results, List<String> systems) {
     System.out.println();
+    System.out.println("workload " + id + ": " + plan.title());
     List<String> header = new ArrayList<>(List.of("figure"));
     header.addAll(systems);
     header.add("target");
     Table table = new Table(header.toArray(String[]::new));
     row(table, systems, results, "makespan, s", "", r -> fmt2(r.get("makespanSeconds")));
-    row(table, systems, results, "makespan / (unique bytes / WAN rate)", "<= " + MAKESPAN_TARGET,
+    row(table, systems, results, "makespan / ideal", id.equals("a") ? "<= " + MAKESPAN_TARGET : "",
         r -> fmt2(r.get("makespanOverIdeal")));
     row(table, systems, results, "hosts done: first / median, s", "",
         r -> r.get("hostDoneSeconds") instanceof Map<?, ?> d ? fmt2(d.get("first")) + " / " + fmt2(d.get("median")) : "-");
     row(table, systems, results, "WAN idle (< 10% of its rate), % of makespan", "",
         r -> r.get("wanIdleFraction") instanceof Number f ? String.format(Locale.ROOT, "%.0f", f.doubleValue() * 100) : "-");
-    row(table, systems, results, "upstream bytes / unique bytes", "1.00",
-        r -> r.get("upstream") instanceof Map<?, ?> u ? fmt2(u.get("bodyOverUnique")) : "-");
-    row(table, systems, results, "  same, upstream link counter", "",
+    row(table, systems, results, "upstream bytes / unique bytes (link counter)", id.equals("d") ? "0.00" : "1.00",
         r -> r.get("upstream") instanceof Map<?, ?> u ? fmt2(u.get("wireOverUnique")) : "-");
+    row(table, systems, results, "  same, nginx's body bytes (aborted ones in full)", "",
+        r -> r.get("upstream") instanceof Map<?, ?> u ? fmt2(u.get("bodyOverUnique")) : "-");
     row(table, systems, results, "hosts that fetched from upstream", "",
         r -> r.get("upstream") instanceof Map<?, ?> u ? String.valueOf(u.get("hostsFetching")) : "-");
-    row(table, systems, results, "objects fetched upstream twice or more", "0",
+    row(table, systems, results, "packages fetched upstream twice or more", "0",
         r -> r.get("upstream") instanceof Map<?, ?> u ? String.valueOf(u.get("objectsFetchedMoreThanOnce")) : "-");
-    row(table, systems, results, "upload per host: max / mean, MiB", "",
+    row(table, systems, results, "sent by each host's LAN port: max / mean, MiB", "",
         r -> r.get("uploads") instanceof Map<?, ?> u ? mib(u.get("maxBytes")) + " / " + mib(u.get("meanBytes")) : "-");
-    row(table, systems, results, "upload per host: max / mean", "",
+    row(table, systems, results, "  max / mean", "",
         r -> r.get("uploads") instanceof Map<?, ?> u ? fmt2(u.get("maxOverMean")) : "-");
     row(table, systems, results, "control messages per object", "",
         r -> fmt2(r.get("controlMessagesPerObject")));
     row(table, systems, results, "CPU of the system's processes, CPU-s", "",
         r -> fmt2(r.get("systemCpuSeconds")));
-    row(table, systems, results, "node peak RSS (VmHWM, max), MiB", "< " + RSS_TARGET_MIB,
+    row(table, systems, results, "peak RSS (VmHWM, max), MiB", "< " + RSS_TARGET_MIB,
         r -> r.get("peakRssKiB") instanceof Number k ? String.format(Locale.ROOT, "%.0f", k.doubleValue() / 1024) : "-");
-    row(table, systems, results, "client answers (X-Potluck-Cache)", "", r -> answers(r.get("cacheAnswers")));
+    row(table, systems, results, "answers to clients (X-Potluck-Cache)", "", r -> answers(r.get("cacheAnswers")));
+    row(table, systems, results, "client re-runs after a failure", "0", r -> String.valueOf(r.get("clientReruns")));
     row(table, systems, results, "files verified (SHA-256)", "all", r -> r.get("filesChecked") == null ? "-"
-        : (((Number) r.get("filesChecked")).longValue() - ((Number) r.get("fileProblemCount")).longValue()) + " / " + r.get("filesChecked"));
+        : r.get("filesVerified") + " / " + r.get("filesChecked"));
     row(table, systems, results, "other processes' CPU / steal, CPU-s", "",
         r -> r.get("otherProcessesCpuSeconds") == null ? "-"
             : fmt2(r.get("otherProcessesCpuSeconds")) + " / " + fmt2(r.get("stealCpuSeconds")));
@@ -493,7 +604,7 @@ public final class LanBench {
     m.put("largestBytes", set.largest());
     List<Object> list = new ArrayList<>();
     for (PackageSet.Package p : set.packages()) {
-      list.add(Map.of("path", p.path(), "size", p.size(), "sha256", p.sha256()));
+      list.add(Map.of("name", p.name(), "path", p.path(), "size", p.size(), "sha256", p.sha256()));
     }
     m.put("packages", list);
     return m;
@@ -504,14 +615,24 @@ public final class LanBench {
       throw new IOException("the LAN benchmark builds network namespaces and needs root; running as "
           + System.getProperty("user.name"));
     }
-    if (!Files.isRegularFile(o.jar)) {
-      throw new IOException("node jar not found: " + o.jar.toAbsolutePath() + " (build with mvn -B -q install -DskipTests)");
+    if (o.systems.contains("potluck") && !Files.isRegularFile(o.jar)) {
+      throw new IOException("node jar not found: " + o.jar.toAbsolutePath() + " (build with mvn -B -q package -DskipTests)");
     }
     if (!Files.isExecutable(o.nginx)) {
       throw new IOException("nginx not found at " + o.nginx + " (Debian: apt-get install nginx-light, or --nginx PATH)");
     }
-    for (List<String> probe : List.of(List.of("ip", "netns", "list"), List.of("tc", "-V"), List.of("curl", "--version"),
-        List.of("mkfifo", "--version"))) {
+    if (o.systems.contains("proxy") && !Files.isExecutable(o.aptCacherNg)) {
+      throw new IOException("apt-cacher-ng not found at " + o.aptCacherNg
+          + " (Debian: apt-get install apt-cacher-ng, or --apt-cacher-ng PATH, or leave proxy out of --systems)");
+    }
+    List<List<String>> probes = new ArrayList<>(List.of(List.of("ip", "netns", "list"), List.of("tc", "-V"),
+        List.of("curl", "--version"), List.of("mkfifo", "--version"),
+        // The repository is built with Debian's own tools.
+        List.of("dpkg-deb", "--version"), List.of("apt-ftparchive", "--version"), List.of("gpg", "--version")));
+    if (o.client.equals("apt")) {
+      probes.add(List.of("apt-get", "--version"));
+    }
+    for (List<String> probe : probes) {
       Namespace.Result r;
       try {
         r = Namespace.root(cleanup, Duration.ofSeconds(10), probe);
@@ -519,8 +640,8 @@ public final class LanBench {
         r = new Namespace.Result(-1, e.getMessage());
       }
       if (!r.ok()) {
-        throw new IOException("'" + String.join(" ", probe) + "' failed; the LAN benchmark needs iproute2 (ip, tc), curl and"
-            + " coreutils: " + r.output().trim());
+        throw new IOException("'" + String.join(" ", probe) + "' failed; the LAN benchmark needs iproute2 (ip, tc), curl,"
+            + " coreutils, apt, apt-utils, dpkg-dev and gnupg: " + r.output().trim());
       }
     }
   }

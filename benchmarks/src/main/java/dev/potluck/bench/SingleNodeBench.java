@@ -44,11 +44,13 @@ public final class SingleNodeBench {
     try {
       options = BenchOptions.parse(args);
     } catch (BenchOptions.UsageException e) {
-      if (e.getMessage() != null) {
-        System.err.println("error: " + e.getMessage());
-      }
-      System.err.println(BenchOptions.USAGE);
-      System.exit(e.getMessage() == null ? 0 : 2);
+      System.err.println("error: " + e.getMessage());
+      System.err.println(BenchOptions.usage());
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      System.exit(0);
       return;
     }
     Cleanup cleanup = new Cleanup();

@@ -1,13 +1,9 @@
 package dev.potluck.bench.lan;
 
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 
 /** The baseline: every host's client fetches straight from upstream, and nothing runs on the LAN. */
 public final class DirectSystem implements LanSystem {
-
-  private int hosts;
 
   @Override
   public String name() {
@@ -16,7 +12,7 @@ public final class DirectSystem implements LanSystem {
 
   @Override
   public void start(Context context) {
-    hosts = context.lan().hosts().size();
+    // nothing to start
   }
 
   @Override
@@ -31,7 +27,7 @@ public final class DirectSystem implements LanSystem {
 
   @Override
   public Report afterWorkload() {
-    return new Report(Collections.nCopies(hosts, 0L), null, null, Map.of(), Map.of());
+    return new Report(null, null, null, Map.of(), Map.of());
   }
 
   @Override

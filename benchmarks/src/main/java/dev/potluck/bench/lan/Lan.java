@@ -45,7 +45,7 @@ public final class Lan implements AutoCloseable {
   public static final int UPSTREAM_OCTET = 254;
 
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
-  private static final Pattern OWN_NAMESPACE = Pattern.compile("lb(\\d+)(hub|wan|h\\d+|x[a-z0-9]+)");
+  private static final Pattern OWN_NAMESPACE = Pattern.compile("lb(\\d+)(hub|wan|h\\d+)");
 
   /** Link rates and the WAN delay; {@code wanDelayMs} is what was applied (0 without netem). */
   public record Shaping(double wanMbit, double lanMbit, int wanDelayMs) {}
@@ -104,21 +104,6 @@ public final class Lan implements AutoCloseable {
     shaping = new Shaping(wanMbit, lanMbit, delay);
   }
 
-  /**
-   * Puts a box of a system's own (a central cache, say) on the segment at {@code SUBNET.octet}: a
-   * namespace {@code lb<pid>x<name>} whose {@code e0} is plugged into bridge port {@code x<name>}.
-   * Unshaped: {@link #shapeBox} does that.
-   *
-   * @param name lower-case letters and digits, at most 10
-   */
-  public Namespace attachBox(String name, int octet) throws IOException, InterruptedException {
-    if (!name.matches("[a-z0-9]{1,10}") || octet < 1 || octet > 253 || octet <= hosts.size()) {
-      throw new IllegalArgumentException("a box needs a short lower-case name and a free octet above the hosts, not "
-          + name + " at " + octet);
-    }
-    return attach("x" + name, octet, true);
-  }
-
   private Namespace attach(String port, int octet, boolean multicast) throws IOException, InterruptedException {
     Namespace ns = new Namespace(prefix + port);
     add(ns);
@@ -132,12 +117,6 @@ public final class Lan implements AutoCloseable {
       ns.must(cleanup, COMMAND_TIMEOUT, "ip", "route", "add", "224.0.0.0/4", "dev", "e0");
     }
     return ns;
-  }
-
-  /** Shapes both directions of box {@code name} ({@link #attachBox}) to {@code mbit}. */
-  public void shapeBox(Namespace box, String name, double mbit) throws IOException, InterruptedException {
-    shape(box, "e0", mbit, 0);
-    shape(hub, "x" + name, mbit, 0);
   }
 
   public static String address(int octet) {
@@ -163,7 +142,12 @@ public final class Lan implements AutoCloseable {
 
   /** Bytes the upstream box has sent onto the WAN link (its {@code e0} counter, Ethernet frames). */
   public long upstreamTxBytes() throws IOException, InterruptedException {
-    String json = upstream.must(cleanup, COMMAND_TIMEOUT, "ip", "-s", "-j", "link", "show", "dev", "e0");
+    return txBytes(upstream);
+  }
+
+  /** Bytes {@code box} has sent from its {@code e0} (Ethernet frames, headers and ACKs included). */
+  public long txBytes(Namespace box) throws IOException, InterruptedException {
+    String json = box.must(cleanup, COMMAND_TIMEOUT, "ip", "-s", "-j", "link", "show", "dev", "e0");
     Object parsed = Json.parse(json);
     if (parsed instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> link
         && link.get("stats64") instanceof Map<?, ?> stats && stats.get("tx") instanceof Map<?, ?> tx

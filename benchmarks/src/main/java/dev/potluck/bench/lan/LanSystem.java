@@ -19,9 +19,8 @@ import java.util.Map;
  *   <li>{@link #close} stops everything {@link #start} started (it must also work after a failed start).
  * </ol>
  *
- * <p>Upstream bytes, makespan and the clients' checks are measured by the benchmark, the same way for
- * every system. A central proxy (apt-cacher-ng, say) would attach a box with {@link Lan#attachBox}, shape
- * its port with {@link Lan#shapeBox}, start the proxy there and return its URL from {@link #proxyFor}.
+ * <p>Upstream bytes, makespan, the bytes each host's LAN port sent and the clients' checks are
+ * measured by the benchmark, the same way for every system.
  */
 public interface LanSystem extends AutoCloseable {
 
@@ -32,7 +31,9 @@ public interface LanSystem extends AutoCloseable {
   /**
    * What a system reports of one workload.
    *
-   * @param uploadedBytes bytes each host served to other hosts during the workload (host 1 first)
+   * @param uploadedBytes bytes each host served to other hosts during the workload (host 1 first), as the
+   *     system counts them, or null for a system that keeps no such account (the benchmark reads every
+   *     host's interface counters in any case)
    * @param controlMessages cluster control messages sent during the workload, all hosts together, or
    *     null for a system without any
    * @param cpuSeconds CPU time the system's own processes used during the workload, or null for none

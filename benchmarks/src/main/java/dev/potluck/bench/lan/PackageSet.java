@@ -1,35 +1,36 @@
 package dev.potluck.bench.lan;
 
-import dev.potluck.bench.harness.Content;
-import dev.potluck.bench.harness.Digests;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
+import dev.potluck.testkit.apt.AptRepository;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Predicate;
 
 /**
- * The packages the hosts fetch: incompressible files named like a Debian pool
- * ({@code debian/pool/main/p/pkg0007/pkg0007_1.7-1_amd64.deb}), written under a web root with their
- * SHA-256, in the order every host fetches them.
+ * The packages the hosts fetch: real .deb files in a signed apt repository the benchmark builds
+ * ({@link AptRepository}: dpkg-deb, apt-ftparchive, gpg), with incompressible random payloads, in the
+ * repository's pool ({@code pool/main/pkg-0007_1.0_all.deb}), with their SHA-256, in the order of the
+ * sizes given.
  *
  * <p>Sizes are either given, or spread log-uniformly from {@link #SMALLEST} up to whatever largest size
- * makes them add up to the requested total, as package sizes are: many small, a few large. The fetch
- * order is a seeded shuffle, so small and large alternate.
+ * makes them add up to the requested total, as package sizes are: many small, a few large. The order
+ * is a seeded shuffle, so small and large alternate.
  */
 public final class PackageSet {
 
   /** The smallest generated size (100 KiB), when sizes are not given. */
   public static final long SMALLEST = 100L << 10;
 
-  /** One package: its path under the web root (no leading slash), size and SHA-256 (hex). */
-  public record Package(String path, long size, String sha256) {}
+  /** One package: its Debian name, its path under the web root (no leading slash), size and SHA-256 (hex). */
+  public record Package(String name, String path, long size, String sha256) {
+
+    /** The file name apt-get saves it as. */
+    public String fileName() {
+      return path.substring(path.lastIndexOf('/') + 1);
+    }
+  }
 
   private final List<Package> packages;
 
@@ -87,28 +88,40 @@ public final class PackageSet {
     return total;
   }
 
-  /**
-   * Writes one package per size under {@code root}, in order, and returns the set. Packages are named
-   * {@code <stem>0000}, {@code <stem>0001}, ... and filed under the stem's first letter.
-   */
-  public static PackageSet write(Path root, String stem, List<Long> sizes, long seed) throws IOException {
-    List<Package> packages = new ArrayList<>();
+  /** The specs of packages {@code <stem>-0000 ...}, one per size (the .deb adds about 1 KiB to each). */
+  public static List<AptRepository.Spec> specs(String stem, List<Long> sizes) {
+    List<AptRepository.Spec> specs = new ArrayList<>();
     for (int i = 0; i < sizes.size(); i++) {
-      String name = String.format(Locale.ROOT, "%s%04d", stem, i);
-      String path = "debian/pool/main/" + stem.charAt(0) + "/" + name + "/" + name + "_1." + i + "-1_amd64.deb";
-      Path file = root.resolve(path);
-      Files.createDirectories(file.getParent());
-      MessageDigest md = Digests.sha256();
-      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), md)) {
-        Content.write(Content.seedOf(seed + "/" + path), sizes.get(i), out);
+      if (sizes.get(i) > Integer.MAX_VALUE - 65536) {
+        throw new IllegalArgumentException("a package of at most 2 GiB, not " + sizes.get(i) + " bytes");
       }
-      packages.add(new Package(path, sizes.get(i), Digests.hex(md.digest())));
+      specs.add(new AptRepository.Spec(String.format(Locale.ROOT, "%s-%04d", stem, i), (int) (long) sizes.get(i)));
     }
+    return specs;
+  }
+
+  /** The repository's packages whose name starts with {@code stem-}, in the repository's order. */
+  public static PackageSet of(AptRepository repository, String stem) {
+    return new PackageSet(repository.packages().stream().filter(p -> p.name().startsWith(stem + "-"))
+        .map(p -> new Package(p.name(), p.poolPath(), p.size(), p.sha256())).toList());
+  }
+
+  /** A set of the given packages, in order. */
+  public static PackageSet of(List<Package> packages) {
     return new PackageSet(packages);
+  }
+
+  /** The packages that {@code keep} accepts, in order. */
+  public PackageSet subset(Predicate<Package> keep) {
+    return new PackageSet(packages.stream().filter(keep).toList());
   }
 
   public List<Package> packages() {
     return packages;
+  }
+
+  public List<String> names() {
+    return packages.stream().map(Package::name).toList();
   }
 
   public int count() {

@@ -213,8 +213,11 @@ public final class PotluckSystem implements LanSystem {
       double nodeCpu = CpuAccount.secondsOf(nodes.get(i).pid()) - cpuBefore[i];
       cpu += nodeCpu;
       rss.put("h" + (i + 1), hwm);
+      // The nodes count their answers since they started: the workload's are the difference.
       if (a.get("answers") instanceof Map<?, ?> m) {
-        m.forEach((k, v) -> answers.merge(String.valueOf(k), ((Number) v).longValue(), Long::sum));
+        Map<?, ?> earlier = b.get("answers") instanceof Map<?, ?> e ? e : Map.of();
+        m.forEach((k, v) -> answers.merge(String.valueOf(k), ((Number) v).longValue()
+            - (earlier.get(k) instanceof Number n ? n.longValue() : 0), Long::sum));
       }
       Map<String, Object> node = new LinkedHashMap<>();
       node.put("host", i + 1);

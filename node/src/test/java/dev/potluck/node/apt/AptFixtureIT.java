@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.potluck.node.apt.AptRepository.Package;
+import dev.potluck.testkit.apt.AptGet;
+import dev.potluck.testkit.apt.AptRepository;
+import dev.potluck.testkit.apt.AptRepository.Package;
+import dev.potluck.testkit.apt.Sha256;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetAddress;

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Skips, rather than fails, apt tests on machines that cannot run them: they need Debian's tools
- * (packages apt, apt-utils, dpkg-dev, gnupg) and root, since {@link AptGet} runs apt as root.
+ * (packages apt, apt-utils, dpkg-dev, gnupg) and root, since {@code AptGet} runs apt as root.
  */
 public final class AptPrerequisites {
 

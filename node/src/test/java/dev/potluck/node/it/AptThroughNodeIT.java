@@ -2,9 +2,9 @@ package dev.potluck.node.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.potluck.node.apt.AptGet;
+import dev.potluck.testkit.apt.AptGet;
 import dev.potluck.node.apt.AptPrerequisites;
-import dev.potluck.node.apt.AptRepository;
+import dev.potluck.testkit.apt.AptRepository;
 import dev.potluck.node.apt.StaticFileServer;
 import java.nio.file.Files;
 import java.nio.file.Path;

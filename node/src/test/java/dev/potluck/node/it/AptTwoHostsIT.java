@@ -3,10 +3,10 @@ package dev.potluck.node.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.potluck.node.apt.AptGet;
+import dev.potluck.testkit.apt.AptGet;
 import dev.potluck.node.apt.AptPrerequisites;
-import dev.potluck.node.apt.AptRepository;
-import dev.potluck.node.apt.Sha256;
+import dev.potluck.testkit.apt.AptRepository;
+import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -190,6 +190,6 @@ class NamespaceClusterIT {
     new Random(seed).nextBytes(bytes);
     Files.createDirectories(file.getParent());
     Files.write(file, bytes);
-    return dev.potluck.node.apt.Sha256.of(file);
+    return dev.potluck.testkit.apt.Sha256.of(file);
   }
 }

@@ -2,7 +2,7 @@ package dev.potluck.node.it;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.potluck.node.apt.Sha256;
+import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package dev.potluck.node.apt;
+package dev.potluck.testkit.apt;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,6 +55,9 @@ public final class AptRepository {
     this.packages = List.copyOf(packages);
   }
 
+  /** A package to build: its name and the bytes of random payload it carries. */
+  public record Spec(String name, int payloadBytes) {}
+
   /**
    * Builds a repository in {@code dir} with packages {@code potluck-test-0 ..
    * potluck-test-<packageCount-1>}; package {@code i} carries {@code payloadSize.applyAsInt(i)}
@@ -64,6 +67,26 @@ public final class AptRepository {
       Path dir, int packageCount, IntUnaryOperator payloadSize, long seed) throws IOException {
     if (packageCount < 1) {
       throw new IllegalArgumentException("a repository needs at least one package");
+    }
+    List<Spec> specs = new ArrayList<>();
+    for (int i = 0; i < packageCount; i++) {
+      specs.add(new Spec("potluck-test-" + i, payloadSize.applyAsInt(i)));
+    }
+    return create(dir, specs, seed);
+  }
+
+  /**
+   * Builds a repository in {@code dir} with one package per spec, in order; the payload of the
+   * {@code i}-th is random data derived from {@code seed} and {@code i}.
+   */
+  public static AptRepository create(Path dir, List<Spec> specs, long seed) throws IOException {
+    if (specs.isEmpty()) {
+      throw new IllegalArgumentException("a repository needs at least one package");
+    }
+    for (Spec spec : specs) {
+      if (!spec.name().matches("[a-z0-9][a-z0-9.+-]+")) {
+        throw new IllegalArgumentException("not a Debian package name: '" + spec.name() + "'");
+      }
     }
     Path root = Files.createDirectories(dir).toAbsolutePath().normalize();
     if (root.toString().chars().anyMatch(Character::isWhitespace)) {
@@ -77,12 +100,11 @@ public final class AptRepository {
       try (SigningKey key = SigningKey.generate(scratch.resolve("gnupg"))) {
         key.exportPublicKey(root.resolve("keyring.gpg"));
         Path pool = Files.createDirectories(root.resolve("pool").resolve(COMPONENT));
-        for (int i = 0; i < packageCount; i++) {
-          String name = "potluck-test-" + i;
+        for (int i = 0; i < specs.size(); i++) {
+          Spec spec = specs.get(i);
           // One generator per package, so a package's bytes don't depend on the others.
           Random random = new Random(seed * 1_000_003L + i);
-          int size = payloadSize.applyAsInt(i);
-          packages.add(buildPackage(root, pool, scratch.resolve(name), name, size, random));
+          packages.add(buildPackage(root, pool, scratch.resolve(spec.name()), spec.name(), spec.payloadBytes(), random));
         }
         writeIndexes(root, key);
       }

@@ -1,4 +1,4 @@
-package dev.potluck.node.apt;
+package dev.potluck.testkit.apt;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;

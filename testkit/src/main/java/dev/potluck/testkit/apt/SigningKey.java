@@ -1,4 +1,4 @@
-package dev.potluck.node.apt;
+package dev.potluck.testkit.apt;
 
 import java.io.IOException;
 import java.nio.file.Files;
