@@ -20,7 +20,7 @@ public final class ApiRoutes {
         .setStatusCode(404)
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .end("potluck: no such path " + ctx.request().path()
-            + "; this listener serves proxy requests, /mirror/{name}/..., and /api/v1/status\n"));
+            + "; this listener serves proxy requests, /mirror/{name}/..., the dashboard at /, and /api/v1/...\n"));
     return router;
   }
 }

@@ -2,6 +2,8 @@ package dev.potluck.node;
 
 import dev.potluck.dashboard.ApiRoutes;
 import dev.potluck.dashboard.ClusterStatus;
+import dev.potluck.dashboard.Dashboard;
+import dev.potluck.dashboard.SavingsHistory;
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.config.SwarmConfig;
 import dev.potluck.node.http.UploadLimits;
@@ -134,8 +136,18 @@ public final class PotluckNode {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
+    io.vertx.ext.web.Router routes = ApiRoutes.router(vertx, this::status);
+    HostPort peer = peerAddress();
+    DashboardFeed feed = new DashboardFeed(id, clusterName, swarm, cache, store, peer == null ? null : peer.toString(),
+        startedAtMillis);
+    Dashboard dashboard = Dashboard.mount(routes, vertx, () -> feed.view(System.currentTimeMillis()));
+    if (swarm != null) {
+      swarm.onViewChanged(dashboard::changed);
+    }
+    // The savings chart has a past even for the first visitor.
+    vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
-        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status));
+        config.readerStallTimeout().toMillis(), routes);
     return vertx.createHttpServer(options)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
@@ -190,7 +202,7 @@ public final class PotluckNode {
     };
     clusterName = settings.clusterName();
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
-            store, uploads, Version.current())
+            store, uploads, Version.current(), startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
         .map(joined -> {
           swarm = joined;

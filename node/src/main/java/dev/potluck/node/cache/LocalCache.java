@@ -28,7 +28,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -271,6 +273,26 @@ public final class LocalCache {
   /** Fetches in progress right now. */
   public int activeFetches() {
     return flights.size();
+  }
+
+  /**
+   * A fetch in progress, for people watching (the dashboard).
+   *
+   * @param length the object's length, or -1 while unknown
+   * @param routed whether the cluster picks its sources (then the {@link MissRouter} knows which)
+   */
+  public record InFlight(ObjectKey key, CanonicalUrl url, long received, long length, boolean routed,
+      long startedAtMillis) {}
+
+  /** The fetches in progress now. */
+  public List<InFlight> inFlight() {
+    List<InFlight> out = new ArrayList<>(flights.size());
+    for (Flight f : flights.values()) {
+      Transfer t = f.transfer;
+      out.add(new InFlight(f.key, f.url, t == null ? 0 : t.received(), t == null ? -1 : t.head().length(),
+          f.routed != null, f.startedAt));
+    }
+    return out;
   }
 
   /** A flight with one source, whose failure is the flight's. */

@@ -51,6 +51,9 @@ public final class Swarm implements MissRouter {
   /** How often timeouts are checked, progress reported and load gossiped (each at its own pace). */
   static final long TICK_MILLIS = 100;
 
+  /** How often this node tells the others what it is doing (for their dashboards). */
+  static final long ACTIVITY_INTERVAL_MILLIS = 1_000;
+
   /** How long {@link #stop} waits for mDNS's goodbye to go out. */
   private static final long GOODBYE_WAIT_MILLIS = 3_000;
 
@@ -96,9 +99,15 @@ public final class Swarm implements MissRouter {
   private volatile MdnsDirectory mdns;
   private long messagesSent;
   private long messagesReceived;
+  /** What the members last gossiped, for the dashboard; only members of the view. */
+  private final Map<NodeId, Message.Load> loads = new HashMap<>();
+  private final Map<NodeId, Message.Activity> activities = new HashMap<>();
+  private final ActivityReport activity;
+  private long lastActivityAt = Long.MIN_VALUE;
+  private Runnable viewListener = () -> { };
 
   private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version) {
+      UploadMeter uploads, String version, long startedAtMillis) {
     this.vertx = vertx;
     this.context = context;
     this.scheduler = new Scheduler(self, settings.scheduler());
@@ -108,6 +117,7 @@ public final class Swarm implements MissRouter {
     this.secret = settings.cluster().secret() == null ? null : settings.cluster().secret().clone();
     this.peerPort = settings.peerPort();
     this.version = version;
+    this.activity = new ActivityReport(cache, store, startedAtMillis);
     this.peers = new PeerDirectory(self, member -> {
       JGroupsCluster c = cluster.getNow(null);
       return c == null ? null : c.hostOf(member);
@@ -117,11 +127,13 @@ public final class Swarm implements MissRouter {
   /**
    * Joins the group (and mDNS when enabled), then routes {@code cache}'s misses through the cluster.
    * Must be called on the node's context.
+   *
+   * @param startedAtMillis when the node started, for the uptime it gossips
    */
   public static Future<Swarm> start(Vertx vertx, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version) {
+      UploadMeter uploads, String version, long startedAtMillis) {
     Context context = vertx.getOrCreateContext();
-    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version);
+    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, startedAtMillis);
     AtomicReference<MdnsDirectory> directory = new AtomicReference<>();
     ClusterSettings clusterSettings = settings.mdns()
         ? settings.cluster().withDiscovered(() -> {
@@ -379,10 +391,15 @@ public final class Swarm implements MissRouter {
         perform(scheduler.onLocalProgress(now, request.fetch.key(), request.fetch.received()));
       }
     }
-    perform(scheduler.onTick(now, load()));
+    perform(scheduler.onTick(now, localLoad()));
+    if (now - lastActivityAt >= ACTIVITY_INTERVAL_MILLIS) {
+      lastActivityAt = now;
+      send(null, activity());
+    }
   }
 
-  private Message.Load load() {
+  /** This node's load now, as it gossips it. */
+  public Message.Load localLoad() {
     return new Message.Load(uploads.activeUploads(), uploads.uploadBytesPerSecond(), requests.size(),
         store.stats().usedBytes(), peerPort, version);
   }
@@ -392,6 +409,44 @@ public final class Swarm implements MissRouter {
   }
 
   // ---- read-only views
+
+  /** This node's activity now, as it gossips it. */
+  public Message.Activity activity() {
+    return activity.build(now(), new ActivityReport.Sources() {
+      @Override
+      public boolean decided(ObjectKey key) {
+        Request r = byKey.get(key);
+        return r != null && (r.mode == Mode.UPSTREAM
+            || ((r.mode == Mode.STREAM || r.mode == Mode.HOLDERS) && r.current != null));
+      }
+
+      @Override
+      public NodeId peerOf(ObjectKey key) {
+        Request r = byKey.get(key);
+        return r == null || r.mode == Mode.UPSTREAM ? null : r.current;
+      }
+    });
+  }
+
+  /** The load each other member last gossiped. */
+  public Map<NodeId, Message.Load> loads() {
+    return Map.copyOf(loads);
+  }
+
+  /** The activity each other member last gossiped. */
+  public Map<NodeId, Message.Activity> activities() {
+    return Map.copyOf(activities);
+  }
+
+  /** Keys this node arbitrates and the holders it knows of each. */
+  public Map<ObjectKey, List<NodeId>> arbitratedHolders() {
+    return scheduler.holdersByKey();
+  }
+
+  /** Runs {@code listener} on the node's context after every view change. */
+  public void onViewChanged(Runnable listener) {
+    this.viewListener = listener;
+  }
 
   /** The current view, this node included, sorted. */
   public List<NodeId> members() {
@@ -429,7 +484,10 @@ public final class Swarm implements MissRouter {
     public void onView(List<NodeId> members) {
       context.runOnContext(v -> {
         peers.view(members);
+        loads.keySet().retainAll(members);
+        activities.keySet().retainAll(members);
         perform(scheduler.onViewChanged(now(), members));
+        viewListener.run();
       });
     }
 
@@ -437,8 +495,18 @@ public final class Swarm implements MissRouter {
     public void onMessage(NodeId from, Message message) {
       context.runOnContext(v -> {
         messagesReceived++;
+        if (message instanceof Message.Activity report) {
+          // For people watching; the scheduler has no use for it.
+          if (scheduler.members().contains(from)) {
+            activities.put(from, report);
+          }
+          return;
+        }
         if (message instanceof Message.Load load) {
           peers.port(from, load.peerPort());
+          if (scheduler.members().contains(from)) {
+            loads.put(from, load);
+          }
         }
         perform(scheduler.onMessage(now(), from, message));
       });
