@@ -50,6 +50,7 @@
     for (const m of view.members) {
       const tr = el("tr", m.self ? "self" : "");
       tr.dataset.node = m.nodeId;
+      tr.dataset.reported = String(m.uptimeSeconds !== null && m.uptimeSeconds !== undefined);
       const name = el("td", "node");
       const dot = el("span", "dot");
       dot.style.background = colour(m.nodeId);

@@ -103,7 +103,7 @@ public final class Swarm implements MissRouter {
   private final Map<NodeId, Message.Load> loads = new HashMap<>();
   private final Map<NodeId, Message.Activity> activities = new HashMap<>();
   private final ActivityReport activity;
-  private long lastActivityAt = Long.MIN_VALUE;
+  private long lastActivityAt;
   private Runnable viewListener = () -> { };
 
   private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
