@@ -111,7 +111,7 @@
       (columns[d] = columns[d] || []).push(m.nodeId);
     }
     for (let i = 0; i < columns.length; i++) columns[i] = columns[i] || [];
-    const colWidth = 150, rowHeight = 64, pad = 34;
+    const colWidth = 150, rowHeight = 84, pad = 34;
     const rows = Math.max(...columns.map((c) => c.length), 1);
     const width = Math.max(colWidth * columns.length, 320), height = rows * rowHeight + 2 * pad - 20;
     tree.setAttribute("viewBox", "0 0 " + width + " " + height);

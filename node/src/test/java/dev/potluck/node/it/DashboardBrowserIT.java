@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -29,11 +30,13 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * The dashboard in a real headless Chromium: two nodes with a slow transfer between them, then a
  * third node joining. The page must show both members and the transfer, and then the third member,
- * without being reloaded. A screenshot is left at {@link #SCREENSHOT}.
+ * without being reloaded. Screenshots are left at {@link #SCREENSHOT} (desktop) and
+ * {@link #PHONE_SCREENSHOT} (a phone's width).
  */
 class DashboardBrowserIT {
 
   static final Path SCREENSHOT = Path.of("target", "dashboard", "dashboard.png");
+  static final Path PHONE_SCREENSHOT = Path.of("target", "dashboard", "dashboard-phone.png");
   private static final Path CHROMIUM = Path.of(System.getProperty("potluck.chromium", "/usr/bin/chromium"));
   private static final Path CHROMEDRIVER = Path.of(System.getProperty("potluck.chromedriver", "/usr/bin/chromedriver"));
   private static final long MB = 1 << 20;
@@ -70,6 +73,11 @@ class DashboardBrowserIT {
         nodes.add(node.get(2, TimeUnit.MINUTES));
       }
       awaitMembers(nodes.get(0), 2);
+      // A small object both nodes hold, for the objects table and its holders.
+      String small = "/debian/pool/main/h/hello/hello_2.10-3_amd64.deb";
+      origin.route(small, OriginServer.body(256 * 1024, 9));
+      assertEquals(200, nodes.get(0).client().get(origin.url(small)).status());
+      assertEquals(200, nodes.get(1).client().get(origin.url(small)).status());
 
       // Node 0 fetches from upstream; node 1 streams it from node 0 (or the other way round).
       clients.submit(() -> nodes.get(0).client().get(origin.url(path)));
@@ -89,6 +97,8 @@ class DashboardBrowserIT {
       String transfer = page.findElement(By.cssSelector("#transfers")).getText();
       assertTrue(transfer.contains("big-package_2.0_amd64.deb"), transfer);
       awaitPage(page, "an edge in the relay tree", () -> !page.findElements(By.cssSelector("#tree path.edge")).isEmpty());
+      awaitPage(page, "the small object with both holders",
+          () -> page.findElements(By.cssSelector("#objects tbody tr[data-key] .chip")).size() == 2);
 
       nodes.add(NodeProcess.start(dir, httpPorts[2], List.of("-Xmx192m"), args(dir, 2, cluster, clusterPorts)));
       clients.submit(() -> nodes.get(2).client().get(origin.url(path)));
@@ -100,10 +110,8 @@ class DashboardBrowserIT {
           page.findElements(By.cssSelector("#members tbody tr[data-reported='false']")).isEmpty() && page.findElements(
               By.cssSelector("#transfers .transfer[data-to='" + third + "']")).size() == 1);
       Thread.sleep(1_500); // a second more of the savings chart and progress
-      Files.createDirectories(SCREENSHOT.getParent());
-      File shot = page.getScreenshotAs(OutputType.FILE);
-      Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
-      System.out.println("[artifact] dashboard screenshot: " + SCREENSHOT.toAbsolutePath());
+      screenshot(page, 1280, SCREENSHOT);
+      screenshot(page, 400, PHONE_SCREENSHOT);
     } finally {
       if (browser != null) {
         browser.quit();
@@ -113,6 +121,20 @@ class DashboardBrowserIT {
       }
       clients.shutdownNow();
     }
+  }
+
+  /** Saves the whole page as it looks in a window {@code width} pixels wide. */
+  private static void screenshot(ChromeDriver page, int width, Path to) throws Exception {
+    page.manage().window().setSize(new Dimension(width, 800));
+    Thread.sleep(300);
+    long height = (Long) ((JavascriptExecutor) page).executeScript(
+        "return Math.ceil(document.documentElement.scrollHeight);");
+    page.manage().window().setSize(new Dimension(width, (int) Math.min(height + 20, 6000)));
+    Thread.sleep(1_200); // the next event redraws the chart at the new width
+    Files.createDirectories(to.getParent());
+    File shot = page.getScreenshotAs(OutputType.FILE);
+    Files.copy(shot.toPath(), to, StandardCopyOption.REPLACE_EXISTING);
+    System.out.println("[artifact] dashboard screenshot (" + width + " px wide): " + to.toAbsolutePath());
   }
 
   private static String[] args(Path dir, int i, String cluster, int[] clusterPorts) {
