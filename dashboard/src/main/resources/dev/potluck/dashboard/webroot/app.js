@@ -57,7 +57,7 @@
       name.append(dot, document.createTextNode(short(m.nodeId)));
       name.title = m.nodeId;
       if (m.self) name.append(el("span", "badge", "this node"));
-      tr.append(name, el("td", "node", m.address || "–"), el("td", "", m.version || "–"),
+      tr.append(name, el("td", "node wide", m.address || "–"), el("td", "wide", m.version || "–"),
         el("td", "", duration(m.uptimeSeconds)), el("td", "num", bytes(m.cacheBytes)),
         el("td", "num", (m.activeUploads ?? "–") + " / " + (m.activeDownloads ?? "–")),
         el("td", "num", rate(m.uploadBytesPerSecond)));
@@ -173,7 +173,7 @@
       for (const [index, cls, stroke] of [[1, "up", "#e0713a"], [2, "lan", "#2e9d6a"]]) {
         const line = points.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[index]).toFixed(1)).join(" ");
         const area = line + " L" + x(t1) + " " + y(0) + " L" + x(t0) + " " + y(0) + " Z";
-        chart.append(svg("path", { d: area, fill: stroke, "fill-opacity": 0.12, class: "area " + cls }));
+        if (cls === "lan") chart.append(svg("path", { d: area, fill: stroke, "fill-opacity": 0.14, class: "area " + cls }));
         chart.append(svg("path", { d: line, fill: "none", stroke: stroke, "stroke-width": 2.2, class: "line " + cls }));
       }
     } else {

@@ -127,9 +127,10 @@ class DashboardBrowserIT {
   private static void screenshot(ChromeDriver page, int width, Path to) throws Exception {
     page.manage().window().setSize(new Dimension(width, 800));
     Thread.sleep(300);
-    long height = (Long) ((JavascriptExecutor) page).executeScript(
-        "return Math.ceil(document.documentElement.scrollHeight);");
-    page.manage().window().setSize(new Dimension(width, (int) Math.min(height + 20, 6000)));
+    // The window's height includes what the browser itself takes above the page.
+    long height = (Long) ((JavascriptExecutor) page).executeScript("return Math.ceil("
+        + "document.documentElement.scrollHeight + window.outerHeight - window.innerHeight);");
+    page.manage().window().setSize(new Dimension(width, (int) Math.min(height + 10, 6000)));
     Thread.sleep(1_200); // the next event redraws the chart at the new width
     Files.createDirectories(to.getParent());
     File shot = page.getScreenshotAs(OutputType.FILE);
