@@ -1,6 +1,7 @@
 package dev.potluck.node;
 
 import dev.potluck.dashboard.ApiRoutes;
+import dev.potluck.dashboard.CachedObject;
 import dev.potluck.dashboard.ClusterStatus;
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.config.SwarmConfig;
@@ -135,7 +136,7 @@ public final class PotluckNode {
         .setCompressionSupported(false)
         .setIdleTimeout(120);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
-        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status));
+        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status, this::objects));
     return vertx.createHttpServer(options)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
@@ -284,6 +285,43 @@ public final class PotluckNode {
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
         counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters));
+  }
+
+  /**
+   * The objects {@code /api/v1/objects} lists: complete ones most recently used first, then the ones
+   * being fetched. Must be called on the node's context.
+   */
+  List<CachedObject> objects() {
+    Map<dev.potluck.protocol.ObjectKey, List<NodeId>> holders = swarm == null ? Map.of() : swarm.holdersByKey();
+    List<CachedObject> out = new ArrayList<>();
+    java.util.Set<dev.potluck.protocol.ObjectKey> complete = new java.util.HashSet<>();
+    for (FileStore.Accessed a : store.inventory()) {
+      var meta = a.object().meta();
+      var key = a.object().key();
+      complete.add(key);
+      out.add(new CachedObject(key.id(), meta.url(), true, meta.size(), meta.size(), meta.sha256().hex(),
+          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders)));
+    }
+    for (LocalCache.InFlight f : cache.inFlight()) {
+      if (!complete.contains(f.key())) {
+        out.add(new CachedObject(f.key().id(), f.url(), false, f.length(), f.received(), null, f.startedAtMillis(), -1,
+            arbiter(f.key()), holders(f.key(), holders)));
+      }
+    }
+    return out;
+  }
+
+  private String arbiter(dev.potluck.protocol.ObjectKey key) {
+    return swarm == null || swarm.members().isEmpty() ? null : swarm.arbiterOf(key).hex();
+  }
+
+  /** Known only to the key's arbiter: none known there is an empty list, elsewhere null. */
+  private List<String> holders(dev.potluck.protocol.ObjectKey key, Map<dev.potluck.protocol.ObjectKey, List<NodeId>> known) {
+    List<NodeId> ids = known.get(key);
+    if (ids == null) {
+      return id.hex().equals(arbiter(key)) ? List.of() : null;
+    }
+    return ids.stream().map(NodeId::hex).toList();
   }
 
   private ClusterStatus clusterStatus(CacheCounters counters) {

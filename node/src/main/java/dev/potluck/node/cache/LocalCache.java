@@ -28,7 +28,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -271,6 +273,27 @@ public final class LocalCache {
   /** Fetches in progress right now. */
   public int activeFetches() {
     return flights.size();
+  }
+
+  /**
+   * An object being fetched now.
+   *
+   * @param length its announced length, or -1 while unknown
+   * @param received body bytes here so far
+   * @param startedAtMillis when its first request arrived
+   */
+  public record InFlight(ObjectKey key, String url, long length, long received, long startedAtMillis) {}
+
+  /** The fetches in progress right now, oldest first. */
+  public List<InFlight> inFlight() {
+    List<InFlight> out = new ArrayList<>(flights.size());
+    for (Flight f : flights.values()) {
+      Transfer t = f.transfer;
+      out.add(new InFlight(f.key, f.url.toString(), t == null ? -1 : t.head().length(), t == null ? 0 : t.received(),
+          f.startedAt));
+    }
+    out.sort(java.util.Comparator.comparingLong(InFlight::startedAtMillis));
+    return out;
   }
 
   /** A flight with one source, whose failure is the flight's. */

@@ -398,6 +398,16 @@ public final class Swarm implements MissRouter {
     return scheduler.members();
   }
 
+  /** The member that arbitrates {@code key} in the current view. */
+  public NodeId arbiterOf(ObjectKey key) {
+    return scheduler.arbiterOf(key);
+  }
+
+  /** The holders this node knows of for each key it arbitrates (other keys' holders are known to their arbiters). */
+  public Map<ObjectKey, List<NodeId>> holdersByKey() {
+    return scheduler.holdersByKey();
+  }
+
   public Map<NodeId, String> blocklisted() {
     return peers.blocklisted();
   }
