@@ -6,6 +6,9 @@ import dev.potluck.dashboard.ClusterStatus;
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.config.SwarmConfig;
 import dev.potluck.node.http.UploadLimits;
+import dev.potluck.node.metrics.NodeMetrics;
+import dev.potluck.node.metrics.Timings;
+import io.vertx.core.http.HttpHeaders;
 import dev.potluck.node.swarm.Swarm;
 import dev.potluck.node.swarm.SwarmSettings;
 import dev.potluck.node.swarm.UploadMeter;
@@ -65,6 +68,23 @@ public final class PotluckNode {
   private PeerFront peerFront;
   private Swarm swarm;
   private String clusterName;
+  /** The swarm starts before the metrics exist (clients are served last): its timings go here until then. */
+  private final LateTimings timings = new LateTimings();
+
+  /** Forwards to the metrics once they exist; confined to the node's context. */
+  private static final class LateTimings implements Timings {
+    Timings delegate = Timings.NONE;
+
+    @Override
+    public void schedulerCall(long nanos) {
+      delegate.schedulerCall(nanos);
+    }
+
+    @Override
+    public void firstByte(boolean fromPeer, long nanos) {
+      delegate.firstByte(fromPeer, nanos);
+    }
+  }
 
   private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id) {
     this.vertx = vertx;
@@ -135,8 +155,16 @@ public final class PotluckNode {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
+    io.vertx.ext.web.Router api = ApiRoutes.router(vertx, this::status, this::objects);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
-        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status, this::objects));
+        config.readerStallTimeout().toMillis(), api);
+    NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
+    cache.reportTo(metrics);
+    timings.delegate = metrics;
+    api.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, NodeMetrics.CONTENT_TYPE)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(metrics.scrape()));
     return vertx.createHttpServer(options)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
@@ -191,7 +219,7 @@ public final class PotluckNode {
     };
     clusterName = settings.clusterName();
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
-            store, uploads, Version.current())
+            store, uploads, Version.current(), timings)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
         .map(joined -> {
           swarm = joined;
