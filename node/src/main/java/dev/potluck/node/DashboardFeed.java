@@ -1,21 +1,21 @@
 package dev.potluck.node;
 
+import dev.potluck.dashboard.CachedObject;
 import dev.potluck.dashboard.SavingsHistory;
 import dev.potluck.dashboard.SwarmView;
 import dev.potluck.node.cache.LocalCache;
 import dev.potluck.node.store.FileStore;
-import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.swarm.Swarm;
 import dev.potluck.protocol.Message.Activity;
 import dev.potluck.protocol.Message.Load;
 import dev.potluck.protocol.NodeId;
-import dev.potluck.protocol.ObjectKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The node's state and its cluster's gossip, put together as the dashboard's {@link SwarmView}.
@@ -31,15 +31,18 @@ final class DashboardFeed {
   private final FileStore store;
   private final String address;
   private final long startedAtMillis;
+  private final Supplier<List<CachedObject>> objects;
   private final SavingsHistory history =
       new SavingsHistory(SavingsHistory.DEFAULT_CAPACITY, SavingsHistory.DEFAULT_INTERVAL_MILLIS);
 
   /**
    * @param swarm the node's part in its cluster, or null when it runs alone
    * @param address this node's peer API, or null when it has none
+   * @param objects the node's objects, as {@code /api/v1/objects} lists them
    */
   DashboardFeed(NodeId self, String cluster, Swarm swarm, LocalCache cache, FileStore store, String address,
-      long startedAtMillis) {
+      long startedAtMillis, Supplier<List<CachedObject>> objects) {
+    this.objects = objects;
     this.self = self;
     this.cluster = cluster;
     this.swarm = swarm;
@@ -59,8 +62,10 @@ final class DashboardFeed {
     Map<NodeId, Activity> reports = reports(now);
     long[] totals = totals(reports);
     history.record(now, totals[0], totals[1]);
-    return new SwarmView(self.hex(), cluster, now, members(reports, now), transfers(reports), objects(reports),
-        store.stats().objects(), history.toJson(), totals[0], totals[1]);
+    List<CachedObject> listed = objects.get();
+    int complete = (int) listed.stream().filter(CachedObject::complete).count();
+    return new SwarmView(self.hex(), cluster, now, members(reports, now), transfers(reports), objects(listed, reports),
+        complete, history.toJson(), totals[0], totals[1]);
   }
 
   /** Every member's last activity report, this node's taken now. */
@@ -119,7 +124,7 @@ final class DashboardFeed {
     List<SwarmView.Transfer> transfers = new ArrayList<>();
     if (swarm == null) {
       for (LocalCache.InFlight f : cache.inFlight()) {
-        transfers.add(new SwarmView.Transfer(f.key().id(), f.url().toString(), null, self.hex(), f.received(),
+        transfers.add(new SwarmView.Transfer(f.key().id(), f.url(), null, self.hex(), f.received(),
             f.length(), 0));
       }
       return transfers;
@@ -137,27 +142,27 @@ final class DashboardFeed {
     return transfers;
   }
 
-  /** This node's objects, most recently used first, with every holder it knows of. */
-  private List<SwarmView.CachedObject> objects(Map<NodeId, Activity> reports) {
-    Map<ObjectKey, Set<NodeId>> holders = new HashMap<>();
-    if (swarm != null) {
-      swarm.arbitratedHolders().forEach((key, nodes) -> holders.computeIfAbsent(key, k -> new LinkedHashSet<>())
-          .addAll(nodes));
-      reports.forEach((node, activity) -> activity.held().forEach(key ->
-          holders.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(node)));
-    }
-    List<StoredObject> stored = store.list();
+  /**
+   * This node's complete objects as {@code /api/v1/objects} lists them (most recently used first), with
+   * every holder it knows of: itself, those the arbiter knows (when it is this node), and those whose
+   * gossip names the object.
+   */
+  private List<SwarmView.CachedObject> objects(List<CachedObject> listed, Map<NodeId, Activity> reports) {
+    Map<String, Set<String>> gossiped = new HashMap<>();
+    reports.forEach((node, activity) -> activity.held().forEach(key ->
+        gossiped.computeIfAbsent(key.id(), k -> new LinkedHashSet<>()).add(node.hex())));
     List<SwarmView.CachedObject> objects = new ArrayList<>();
-    for (int i = stored.size() - 1; i >= 0 && objects.size() < SwarmView.MAX_OBJECTS; i--) {
-      StoredObject object = stored.get(i);
-      List<String> known = new ArrayList<>();
-      known.add(self.hex());
-      for (NodeId node : holders.getOrDefault(object.key(), Set.of())) {
-        if (!node.equals(self)) {
-          known.add(node.hex());
-        }
+    for (CachedObject object : listed) {
+      if (!object.complete() || objects.size() == SwarmView.MAX_OBJECTS) {
+        continue;
       }
-      objects.add(new SwarmView.CachedObject(object.key().id(), object.meta().url(), object.size(), known));
+      Set<String> known = new LinkedHashSet<>();
+      known.add(self.hex());
+      if (object.holders() != null) {
+        known.addAll(object.holders());
+      }
+      known.addAll(gossiped.getOrDefault(object.key(), Set.of()));
+      objects.add(new SwarmView.CachedObject(object.key(), object.url(), object.size(), List.copyOf(known)));
     }
     return objects;
   }

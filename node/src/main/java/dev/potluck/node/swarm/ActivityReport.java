@@ -47,7 +47,7 @@ final class ActivityReport {
         continue;
       }
       NodeId source = f.routed() ? sources.peerOf(f.key()) : null;
-      streams.add(new Activity.Stream(f.key(), name(f.url().toString()), source, f.received(), f.length(), rate));
+      streams.add(new Activity.Stream(f.key(), name(f.url()), source, f.received(), f.length(), rate));
     }
     rates.retain(seen);
     return new Activity(Math.max(0, (now - startedAtMillis) / 1000), cache.counters().upstreamBytes(),
