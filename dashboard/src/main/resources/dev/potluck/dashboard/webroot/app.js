@@ -58,7 +58,7 @@
       name.title = m.nodeId;
       if (m.self) name.append(el("span", "badge", "this node"));
       tr.append(name, el("td", "node wide", m.address || "–"), el("td", "wide", m.version || "–"),
-        el("td", "", duration(m.uptimeSeconds)), el("td", "num", bytes(m.cacheBytes)),
+        el("td", "wide", duration(m.uptimeSeconds)), el("td", "num", bytes(m.cacheBytes)),
         el("td", "num", (m.activeUploads ?? "–") + " / " + (m.activeDownloads ?? "–")),
         el("td", "num", rate(m.uploadBytesPerSecond)));
       body.append(tr);
@@ -198,7 +198,7 @@
       tr.dataset.key = o.key;
       const name = el("td", "object", objectName(o.url));
       name.title = o.url;
-      const holders = el("td");
+      const holders = el("td", "holders");
       for (const h of o.holders) holders.append(el("span", "chip" + (h === view.nodeId ? " self" : ""), short(h)));
       tr.append(name, el("td", "num", bytes(o.size)), holders);
       body.append(tr);
