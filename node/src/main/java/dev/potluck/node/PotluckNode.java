@@ -1,10 +1,16 @@
 package dev.potluck.node;
 
 import dev.potluck.dashboard.ApiRoutes;
+import dev.potluck.dashboard.CachedObject;
 import dev.potluck.dashboard.ClusterStatus;
+import dev.potluck.dashboard.Dashboard;
+import dev.potluck.dashboard.SavingsHistory;
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.config.SwarmConfig;
 import dev.potluck.node.http.UploadLimits;
+import dev.potluck.node.metrics.NodeMetrics;
+import dev.potluck.node.metrics.Timings;
+import io.vertx.core.http.HttpHeaders;
 import dev.potluck.node.swarm.Swarm;
 import dev.potluck.node.swarm.SwarmSettings;
 import dev.potluck.node.swarm.UploadMeter;
@@ -64,6 +70,23 @@ public final class PotluckNode {
   private PeerFront peerFront;
   private Swarm swarm;
   private String clusterName;
+  /** The swarm starts before the metrics exist (clients are served last): its timings go here until then. */
+  private final LateTimings timings = new LateTimings();
+
+  /** Forwards to the metrics once they exist; confined to the node's context. */
+  private static final class LateTimings implements Timings {
+    Timings delegate = Timings.NONE;
+
+    @Override
+    public void schedulerCall(long nanos) {
+      delegate.schedulerCall(nanos);
+    }
+
+    @Override
+    public void firstByte(boolean fromPeer, long nanos) {
+      delegate.firstByte(fromPeer, nanos);
+    }
+  }
 
   private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id) {
     this.vertx = vertx;
@@ -134,8 +157,25 @@ public final class PotluckNode {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
+    io.vertx.ext.web.Router api = ApiRoutes.router(vertx, this::status, this::objects);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
-        config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status));
+        config.readerStallTimeout().toMillis(), api);
+    NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
+    cache.reportTo(metrics);
+    timings.delegate = metrics;
+    api.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, NodeMetrics.CONTENT_TYPE)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(metrics.scrape()));
+    HostPort peer = peerAddress();
+    DashboardFeed feed = new DashboardFeed(id, clusterName, swarm, cache, store, peer == null ? null : peer.toString(),
+        startedAtMillis, this::objects);
+    Dashboard dashboard = Dashboard.mount(api, vertx, () -> feed.view(System.currentTimeMillis()));
+    if (swarm != null) {
+      swarm.onViewChanged(dashboard::changed);
+    }
+    // The savings chart has a past even for the first visitor.
+    vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
     return vertx.createHttpServer(options)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
@@ -190,7 +230,7 @@ public final class PotluckNode {
     };
     clusterName = settings.clusterName();
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
-            store, uploads, Version.current())
+            store, uploads, Version.current(), timings, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
         .map(joined -> {
           swarm = joined;
@@ -284,6 +324,43 @@ public final class PotluckNode {
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
         counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters));
+  }
+
+  /**
+   * The objects {@code /api/v1/objects} lists: complete ones most recently used first, then the ones
+   * being fetched. Must be called on the node's context.
+   */
+  List<CachedObject> objects() {
+    Map<dev.potluck.protocol.ObjectKey, List<NodeId>> holders = swarm == null ? Map.of() : swarm.holdersByKey();
+    List<CachedObject> out = new ArrayList<>();
+    java.util.Set<dev.potluck.protocol.ObjectKey> complete = new java.util.HashSet<>();
+    for (FileStore.Accessed a : store.inventory()) {
+      var meta = a.object().meta();
+      var key = a.object().key();
+      complete.add(key);
+      out.add(new CachedObject(key.id(), meta.url(), true, meta.size(), meta.size(), meta.sha256().hex(),
+          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders)));
+    }
+    for (LocalCache.InFlight f : cache.inFlight()) {
+      if (!complete.contains(f.key())) {
+        out.add(new CachedObject(f.key().id(), f.url(), false, f.length(), f.received(), null, f.startedAtMillis(), -1,
+            arbiter(f.key()), holders(f.key(), holders)));
+      }
+    }
+    return out;
+  }
+
+  private String arbiter(dev.potluck.protocol.ObjectKey key) {
+    return swarm == null || swarm.members().isEmpty() ? null : swarm.arbiterOf(key).hex();
+  }
+
+  /** Known only to the key's arbiter: none known there is an empty list, elsewhere null. */
+  private List<String> holders(dev.potluck.protocol.ObjectKey key, Map<dev.potluck.protocol.ObjectKey, List<NodeId>> known) {
+    List<NodeId> ids = known.get(key);
+    if (ids == null) {
+      return id.hex().equals(arbiter(key)) ? List.of() : null;
+    }
+    return ids.stream().map(NodeId::hex).toList();
   }
 
   private ClusterStatus clusterStatus(CacheCounters counters) {

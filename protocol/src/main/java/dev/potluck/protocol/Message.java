@@ -15,7 +15,7 @@ import java.util.Set;
  * holders). Answers carry the request's {@code requestId} back so the requester can match them. The
  * lease holder reports {@link Progress} and ends with {@link Done} or {@link Abort}; any node that
  * holds a complete, verified object says {@link Have}, and {@link Drop} when it evicts it. Every node
- * gossips its {@link Load} about once a second.
+ * gossips its {@link Load} about once a second, and its {@link Activity} for people watching.
  *
  * <p>Every record checks its fields when constructed, so a {@code Message} that exists is one that
  * can be encoded and that a receiver may act on: sizes and byte counts are never negative, lists of
@@ -195,6 +195,78 @@ public sealed interface Message {
       }
       requireText(version, 0, MAX_VERSION_LENGTH, "Load.version");
     }
+  }
+
+  /**
+   * What a node is doing, gossiped with its {@link Load} for people watching the cluster (the
+   * dashboard); the scheduler does not act on it.
+   *
+   * @param uptimeSeconds how long the node has run
+   * @param upstreamBytes body bytes the node has taken from upstream since it started
+   * @param lanBytes body bytes the node has taken from other nodes since it started
+   * @param streams up to {@link #MAX_STREAMS} of the objects it is receiving now
+   * @param held up to {@link #MAX_HELD} distinct keys of objects it holds, most recently stored first
+   */
+  record Activity(long uptimeSeconds, long upstreamBytes, long lanBytes, List<Stream> streams,
+      List<ObjectKey> held) implements Message {
+
+    /** The most streams one report names. */
+    public static final int MAX_STREAMS = 16;
+
+    /** The most held keys one report names. */
+    public static final int MAX_HELD = 64;
+
+    public Activity {
+      requireNonNegative(uptimeSeconds, "Activity.uptimeSeconds");
+      requireNonNegative(upstreamBytes, "Activity.upstreamBytes");
+      requireNonNegative(lanBytes, "Activity.lanBytes");
+      streams = requireList(streams, MAX_STREAMS, "Activity.streams");
+      held = requireList(held, MAX_HELD, "Activity.held");
+      if (new HashSet<>(held).size() != held.size()) {
+        throw new IllegalArgumentException("Activity.held names a key twice");
+      }
+    }
+
+    /**
+     * One object the node is receiving.
+     *
+     * @param name what people call it (the URL's last segments), at most {@link #MAX_NAME_LENGTH} characters
+     * @param source the node it streams from, or null when it comes from upstream
+     * @param bytes bytes received so far
+     * @param size the object's length, or -1 while unknown
+     * @param bytesPerSecond the recent receiving rate
+     */
+    public record Stream(ObjectKey key, String name, NodeId source, long bytes, long size, long bytesPerSecond) {
+
+      /** The longest name, in characters. */
+      public static final int MAX_NAME_LENGTH = 128;
+
+      public Stream {
+        requireKey(key, "Stream.key");
+        requireText(name, 0, MAX_NAME_LENGTH, "Stream.name");
+        requireNonNegative(bytes, "Stream.bytes");
+        if (size < -1) {
+          throw new IllegalArgumentException("Stream.size must be >= -1 (-1: unknown), was " + size);
+        }
+        requireNonNegative(bytesPerSecond, "Stream.bytesPerSecond");
+      }
+    }
+  }
+
+  private static <T> List<T> requireList(List<T> given, int max, String field) {
+    if (given == null) {
+      throw new IllegalArgumentException(field + " is missing");
+    }
+    List<T> items = new ArrayList<>(given);
+    if (items.size() > max) {
+      throw new IllegalArgumentException(field + " has " + items.size() + " entries; the limit is " + max);
+    }
+    for (int i = 0; i < items.size(); i++) {
+      if (items.get(i) == null) {
+        throw new IllegalArgumentException(field + "[" + i + "] is missing");
+      }
+    }
+    return List.copyOf(items);
   }
 
   private static void requireKey(ObjectKey key, String field) {

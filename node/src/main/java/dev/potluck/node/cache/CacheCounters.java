@@ -58,6 +58,12 @@ public final class CacheCounters {
     return verificationFailures;
   }
 
+  /** Requests answered as {@code d}. */
+  public long answers(Disposition d) {
+    Long n = answers.get(d);
+    return n == null ? 0 : n;
+  }
+
   public Map<Disposition, Long> answers() {
     return new EnumMap<>(answers);
   }

@@ -1,5 +1,6 @@
 package dev.potluck.node.cache;
 
+import dev.potluck.node.metrics.Timings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.ObjectMeta;
 import dev.potluck.node.store.PartialFile;
@@ -28,7 +29,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -63,6 +66,8 @@ public final class LocalCache {
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
 
+  private Timings timings = Timings.NONE;
+
   /** Decides where misses of shareable objects come from; null when the node runs alone. */
   private MissRouter router;
 
@@ -76,6 +81,8 @@ public final class LocalCache {
     final StoredObject stale;
     final String userAgent;
     final long startedAt;
+    /** {@link System#nanoTime} when it started, for the time-to-first-byte metric only. */
+    final long startedNanos = System.nanoTime();
     final Promise<Source> answer = Promise.promise();
     /** A digest announced before the transfer existed, applied when it does. */
     Sha256 announced;
@@ -264,6 +271,11 @@ public final class LocalCache {
     return flight == null ? 0 : 1 + flight.joined + flight.peersWaiting;
   }
 
+  /** From now on, reports each miss's time to its first response to {@code timings}. */
+  public void reportTo(Timings timings) {
+    this.timings = timings;
+  }
+
   public CacheCounters counters() {
     return counters;
   }
@@ -271,6 +283,29 @@ public final class LocalCache {
   /** Fetches in progress right now. */
   public int activeFetches() {
     return flights.size();
+  }
+
+  /**
+   * An object being fetched now.
+   *
+   * @param length its announced length, or -1 while unknown
+   * @param received body bytes here so far
+   * @param startedAtMillis when its first request arrived
+   * @param routed whether the cluster picks its sources (then the {@link MissRouter} knows which)
+   */
+  public record InFlight(ObjectKey key, String url, long length, long received, long startedAtMillis,
+      boolean routed) {}
+
+  /** The fetches in progress right now, oldest first. */
+  public List<InFlight> inFlight() {
+    List<InFlight> out = new ArrayList<>(flights.size());
+    for (Flight f : flights.values()) {
+      Transfer t = f.transfer;
+      out.add(new InFlight(f.key, f.url.toString(), t == null ? -1 : t.head().length(), t == null ? 0 : t.received(),
+          f.startedAt, f.routed != null));
+    }
+    out.sort(java.util.Comparator.comparingLong(InFlight::startedAtMillis));
+    return out;
   }
 
   /** A flight with one source, whose failure is the flight's. */
@@ -356,6 +391,9 @@ public final class LocalCache {
   private void firstResponse(Flight flight, Origin origin, HttpClientResponse response, int generation) {
     int status = response.statusCode();
     if (status == 200) {
+      if (flight.stale == null) {
+        timings.firstByte(origin.peer(), System.nanoTime() - flight.startedNanos);
+      }
       receive(flight, response, origin, generation);
       return;
     }

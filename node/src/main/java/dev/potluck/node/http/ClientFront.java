@@ -30,15 +30,24 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   private final LocalCache cache;
   private final Map<String, Mirror> mirrors = new HashMap<>();
   private final ObjectResponder responder;
+  private final ServedBytes served = new ServedBytes();
   private final Handler<HttpServerRequest> local;
 
   public ClientFront(Vertx vertx, AccessPolicy access, LocalCache cache, List<Mirror> mirrors, long stallTimeoutMillis,
       Handler<HttpServerRequest> local) {
     this.access = access;
     this.cache = cache;
-    this.responder = new ObjectResponder(vertx, stallTimeoutMillis);
+    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, served);
     this.local = local;
     mirrors.forEach(m -> this.mirrors.put(m.name(), m));
+  }
+
+  /**
+   * Object body bytes handed to local clients' connections since the start (error pages and headers
+   * not counted). A zero-copy file send counts once it has gone out whole. Call on the node's context.
+   */
+  public long servedBytes() {
+    return served.bytes();
   }
 
   @Override

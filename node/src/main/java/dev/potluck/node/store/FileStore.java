@@ -14,12 +14,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,22 +48,31 @@ public final class FileStore {
   private final Path partialDir;
   private final long quota;
   private final AtomicLong partialCounter = new AtomicLong();
+  private final LongSupplier clock;
 
   /** Access-ordered: iteration starts at the least recently used object. Guarded by {@code this}. */
   private final LinkedHashMap<ObjectKey, StoredObject> index = new LinkedHashMap<>(256, 0.75f, true);
+  /** When each indexed object was last read or stored (its body's mtime after a restart). Guarded by {@code this}. */
+  private final Map<ObjectKey, Long> accessedAt = new HashMap<>();
   private long usedBytes;
   private long reservedBytes;
   private long evictions;
 
-  private FileStore(Path root, long quota) {
+  private FileStore(Path root, long quota, LongSupplier clock) {
     this.objectsDir = root.resolve("objects");
     this.partialDir = root.resolve("partial");
     this.quota = quota;
+    this.clock = clock;
   }
 
   /** Opens (creating if needed) the store at {@code root}, recovering from whatever a crash left. */
   public static FileStore open(Path root, long quotaBytes) throws IOException {
-    FileStore store = new FileStore(root, quotaBytes);
+    return open(root, quotaBytes, System::currentTimeMillis);
+  }
+
+  /** As {@link #open(Path, long)}, with {@code clock} (epoch milliseconds) dating each object's last access. */
+  public static FileStore open(Path root, long quotaBytes, LongSupplier clock) throws IOException {
+    FileStore store = new FileStore(root, quotaBytes, clock);
     Files.createDirectories(store.objectsDir);
     Files.createDirectories(store.partialDir);
     store.recover();
@@ -70,7 +81,11 @@ public final class FileStore {
 
   /** The object, if complete and stored; counts as a use for eviction. */
   public synchronized Optional<StoredObject> get(ObjectKey key) {
-    return Optional.ofNullable(index.get(key));
+    StoredObject object = index.get(key);
+    if (object != null) {
+      accessedAt.put(key, clock.getAsLong());
+    }
+    return Optional.ofNullable(object);
   }
 
   public synchronized StoreStats stats() {
@@ -81,6 +96,19 @@ public final class FileStore {
   public synchronized List<StoredObject> list() {
     return new ArrayList<>(index.values());
   }
+
+  /** Every stored object with when it was last used, most recently used first; not itself a use. */
+  public synchronized List<Accessed> inventory() {
+    List<Accessed> out = new ArrayList<>(index.size());
+    for (StoredObject object : index.values()) {
+      out.add(new Accessed(object, accessedAt.getOrDefault(object.key(), object.meta().storedAtMillis())));
+    }
+    java.util.Collections.reverse(out);
+    return out;
+  }
+
+  /** A stored object and when it was last read or stored (epoch milliseconds). */
+  public record Accessed(StoredObject object, long accessedAtMillis) {}
 
   public long quota() {
     return quota;
@@ -154,6 +182,7 @@ public final class FileStore {
       StoredObject previous;
       synchronized (this) {
         previous = index.remove(key);
+        accessedAt.remove(key);
         if (previous != null) {
           usedBytes -= previous.size();
         }
@@ -169,6 +198,7 @@ public final class FileStore {
       List<StoredObject> victims;
       synchronized (this) {
         index.put(key, stored);
+        accessedAt.put(key, clock.getAsLong());
         usedBytes += meta.size();
         reservedBytes -= partial.reservedBytes();
         victims = chooseVictims(key);
@@ -237,6 +267,7 @@ public final class FileStore {
         continue;
       }
       it.remove();
+      accessedAt.remove(e.getKey());
       usedBytes -= e.getValue().size();
       evictions++;
       victims.add(e.getValue());
@@ -312,6 +343,7 @@ public final class FileStore {
     synchronized (this) {
       for (Found f : found) {
         index.put(f.object().key(), f.object());
+        accessedAt.put(f.object().key(), f.mtime());
         usedBytes += f.object().size();
       }
       victims = chooseVictims(null);

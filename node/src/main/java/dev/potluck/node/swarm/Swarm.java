@@ -7,6 +7,7 @@ import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.cluster.JGroupsCluster;
 import dev.potluck.node.cluster.mdns.MdnsDirectory;
 import dev.potluck.node.cluster.mdns.PotluckService;
+import dev.potluck.node.metrics.Timings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.transfer.VerificationException;
@@ -32,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,9 @@ public final class Swarm implements MissRouter {
 
   /** How often timeouts are checked, progress reported and load gossiped (each at its own pace). */
   static final long TICK_MILLIS = 100;
+
+  /** How often this node tells the others what it is doing (for their dashboards). */
+  static final long ACTIVITY_INTERVAL_MILLIS = 1_000;
 
   /** How long {@link #stop} waits for mDNS's goodbye to go out. */
   private static final long GOODBYE_WAIT_MILLIS = 3_000;
@@ -82,6 +87,7 @@ public final class Swarm implements MissRouter {
   private final int peerPort;
   private final String version;
   private final PeerDirectory peers;
+  private final Timings timings;
   private final CompletableFuture<JGroupsCluster> cluster = new CompletableFuture<>();
   private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "potluck-cluster-send");
@@ -96,10 +102,17 @@ public final class Swarm implements MissRouter {
   private volatile MdnsDirectory mdns;
   private long messagesSent;
   private long messagesReceived;
+  /** What the members last gossiped, for the dashboard; only members of the view. */
+  private final Map<NodeId, Message.Load> loads = new HashMap<>();
+  private final Map<NodeId, Message.Activity> activities = new HashMap<>();
+  private final ActivityReport activity;
+  private long lastActivityAt;
+  private Runnable viewListener = () -> { };
 
   private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version) {
+      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
     this.vertx = vertx;
+    this.timings = timings;
     this.context = context;
     this.scheduler = new Scheduler(self, settings.scheduler());
     this.cache = cache;
@@ -108,6 +121,7 @@ public final class Swarm implements MissRouter {
     this.secret = settings.cluster().secret() == null ? null : settings.cluster().secret().clone();
     this.peerPort = settings.peerPort();
     this.version = version;
+    this.activity = new ActivityReport(cache, store, startedAtMillis);
     this.peers = new PeerDirectory(self, member -> {
       JGroupsCluster c = cluster.getNow(null);
       return c == null ? null : c.hostOf(member);
@@ -117,11 +131,13 @@ public final class Swarm implements MissRouter {
   /**
    * Joins the group (and mDNS when enabled), then routes {@code cache}'s misses through the cluster.
    * Must be called on the node's context.
+   *
+   * @param startedAtMillis when the node started, for the uptime it gossips
    */
   public static Future<Swarm> start(Vertx vertx, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version) {
+      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
     Context context = vertx.getOrCreateContext();
-    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version);
+    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, timings, startedAtMillis);
     AtomicReference<MdnsDirectory> directory = new AtomicReference<>();
     ClusterSettings clusterSettings = settings.mdns()
         ? settings.cluster().withDiscovered(() -> {
@@ -157,7 +173,7 @@ public final class Swarm implements MissRouter {
     // What this node already holds (from before a restart) is shareable at once.
     for (StoredObject object : store.list()) {
       if (isShareable(object.meta().url())) {
-        perform(scheduler.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
+        decide(s -> s.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
       }
     }
     timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
@@ -202,7 +218,7 @@ public final class Swarm implements MissRouter {
     Request request = new Request(nextRequestId++, fetch);
     requests.put(request.id, request);
     byKey.put(fetch.key(), request);
-    perform(scheduler.onRequest(now(), request.id, fetch.key(), fetch.url().toString()));
+    decide(s -> s.onRequest(now(), request.id, fetch.key(), fetch.url().toString()));
   }
 
   @Override
@@ -221,9 +237,9 @@ public final class Swarm implements MissRouter {
     }
     String url = fetch.url().toString();
     releaseFetchSlot(request, fetch.key());
-    perform(request.mode == Mode.UPSTREAM
-        ? scheduler.onLocalFetchDone(now(), fetch.key(), url, size, sha256)
-        : scheduler.onLocalHave(now(), fetch.key(), url, size, sha256));
+    decide(s -> request.mode == Mode.UPSTREAM
+        ? s.onLocalFetchDone(now(), fetch.key(), url, size, sha256)
+        : s.onLocalHave(now(), fetch.key(), url, size, sha256));
   }
 
   @Override
@@ -234,10 +250,10 @@ public final class Swarm implements MissRouter {
     }
     releaseFetchSlot(request, fetch.key());
     if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      perform(scheduler.onLocalFetchFailed(now(), fetch.key(), String.valueOf(cause.getMessage())));
+      decide(s -> s.onLocalFetchFailed(now(), fetch.key(), String.valueOf(cause.getMessage())));
       return;
     }
-    perform(scheduler.onLocalGaveUp(now(), request.id, fetch.key()));
+    decide(s -> s.onLocalGaveUp(now(), request.id, fetch.key()));
     if (cause instanceof VerificationException && request.current != null) {
       log.warn("blocklisting peer {}: it served {} with the wrong SHA-256 ({})", request.current, fetch.url(),
           cause.getMessage());
@@ -258,6 +274,14 @@ public final class Swarm implements MissRouter {
   }
 
   // ---- the scheduler's actions
+
+  /** Asks the scheduler (timed: its latency is a metric), then performs what it decided. */
+  private void decide(Function<Scheduler, List<Action>> call) {
+    long start = System.nanoTime();
+    List<Action> actions = call.apply(scheduler);
+    timings.schedulerCall(System.nanoTime() - start);
+    perform(actions);
+  }
 
   private void perform(List<Action> actions) {
     for (Action action : actions) {
@@ -281,7 +305,7 @@ public final class Swarm implements MissRouter {
     Request request = requests.get(action.requestId());
     if (request == null || request.fetch.isOver()) {
       // A lease for a request that has ended: hand it straight back.
-      perform(scheduler.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
+      decide(s -> s.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
       return;
     }
     request.mode = Mode.QUEUED;
@@ -294,7 +318,7 @@ public final class Swarm implements MissRouter {
       // Ended or re-pointed while it waited for a slot.
       fetchQueue.finished(action.key(), cache::demand).ifPresent(this::startUpstream);
       if (request == null || request.fetch.isOver()) {
-        perform(scheduler.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
+        decide(s -> s.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
       }
       return;
     }
@@ -340,9 +364,9 @@ public final class Swarm implements MissRouter {
     }
     request.current = null;
     String url = request.fetch.url().toString();
-    perform(request.mode == Mode.STREAM
-        ? scheduler.onLocalStreamFailed(now(), request.id, request.fetch.key(), url)
-        : scheduler.onLocalSourcesFailed(now(), request.id, request.fetch.key(), url));
+    decide(s -> request.mode == Mode.STREAM
+        ? s.onLocalStreamFailed(now(), request.id, request.fetch.key(), url)
+        : s.onLocalSourcesFailed(now(), request.id, request.fetch.key(), url));
   }
 
   private void send(NodeId to, Message message) {
@@ -376,13 +400,19 @@ public final class Swarm implements MissRouter {
     long now = now();
     for (Request request : requests.values()) {
       if (request.mode != Mode.ASKING && request.fetch.received() > 0) {
-        perform(scheduler.onLocalProgress(now, request.fetch.key(), request.fetch.received()));
+        decide(s -> s.onLocalProgress(now, request.fetch.key(), request.fetch.received()));
       }
     }
-    perform(scheduler.onTick(now, load()));
+    Message.Load load = localLoad();
+    decide(s -> s.onTick(now, load));
+    if (now - lastActivityAt >= ACTIVITY_INTERVAL_MILLIS) {
+      lastActivityAt = now;
+      send(null, activity());
+    }
   }
 
-  private Message.Load load() {
+  /** This node's load now, as it gossips it. */
+  public Message.Load localLoad() {
     return new Message.Load(uploads.activeUploads(), uploads.uploadBytesPerSecond(), requests.size(),
         store.stats().usedBytes(), peerPort, version);
   }
@@ -393,9 +423,57 @@ public final class Swarm implements MissRouter {
 
   // ---- read-only views
 
+  /** This node's activity now, as it gossips it. */
+  public Message.Activity activity() {
+    return activity.build(now(), new ActivityReport.Sources() {
+      @Override
+      public boolean decided(ObjectKey key) {
+        Request r = byKey.get(key);
+        return r != null && (r.mode == Mode.UPSTREAM
+            || ((r.mode == Mode.STREAM || r.mode == Mode.HOLDERS) && r.current != null));
+      }
+
+      @Override
+      public NodeId peerOf(ObjectKey key) {
+        Request r = byKey.get(key);
+        return r == null || r.mode == Mode.UPSTREAM ? null : r.current;
+      }
+    });
+  }
+
+  /** The load each other member last gossiped. */
+  public Map<NodeId, Message.Load> loads() {
+    return Map.copyOf(loads);
+  }
+
+  /** The activity each other member last gossiped. */
+  public Map<NodeId, Message.Activity> activities() {
+    return Map.copyOf(activities);
+  }
+
+  /** Runs {@code listener} on the node's context after every view change. */
+  public void onViewChanged(Runnable listener) {
+    this.viewListener = listener;
+  }
+
   /** The current view, this node included, sorted. */
   public List<NodeId> members() {
     return scheduler.members();
+  }
+
+  /** Want requests this node has decided as an arbiter. */
+  public long decisions() {
+    return scheduler.decisions();
+  }
+
+  /** The member that arbitrates {@code key} in the current view. */
+  public NodeId arbiterOf(ObjectKey key) {
+    return scheduler.arbiterOf(key);
+  }
+
+  /** The holders this node knows of for each key it arbitrates (other keys' holders are known to their arbiters). */
+  public Map<ObjectKey, List<NodeId>> holdersByKey() {
+    return scheduler.holdersByKey();
   }
 
   public Map<NodeId, String> blocklisted() {
@@ -429,7 +507,10 @@ public final class Swarm implements MissRouter {
     public void onView(List<NodeId> members) {
       context.runOnContext(v -> {
         peers.view(members);
-        perform(scheduler.onViewChanged(now(), members));
+        loads.keySet().retainAll(members);
+        activities.keySet().retainAll(members);
+        decide(s -> s.onViewChanged(now(), members));
+        viewListener.run();
       });
     }
 
@@ -437,10 +518,20 @@ public final class Swarm implements MissRouter {
     public void onMessage(NodeId from, Message message) {
       context.runOnContext(v -> {
         messagesReceived++;
+        if (message instanceof Message.Activity report) {
+          // For people watching; the scheduler has no use for it.
+          if (scheduler.members().contains(from)) {
+            activities.put(from, report);
+          }
+          return;
+        }
         if (message instanceof Message.Load load) {
           peers.port(from, load.peerPort());
+          if (scheduler.members().contains(from)) {
+            loads.put(from, load);
+          }
         }
-        perform(scheduler.onMessage(now(), from, message));
+        decide(s -> s.onMessage(now(), from, message));
       });
     }
   }

@@ -34,6 +34,10 @@ class AccessControlIT {
         String stranger = fetchThroughNode(nodeHost, clientHost, List.of());
         assertTrue(stranger.startsWith("403"), "a client outside loopback and --allow must be refused: " + stranger);
         assertTrue(stranger.contains("10.203.7.2"), "the refusal names the client: " + stranger);
+        // The dashboard, its assets and the API are behind the same door.
+        for (String path : List.of("/", "/dashboard/app.js", "/api/v1/swarm", "/api/v1/events")) {
+          assertTrue(lastLocal.get(path).startsWith("403"), path + " must be refused too: " + lastLocal.get(path));
+        }
 
         String allowed = fetchThroughNode(nodeHost, clientHost, List.of("--allow", "10.203.7.0/30"));
         assertTrue(allowed.startsWith("200"), "an allowed subnet is served: " + allowed);
@@ -56,15 +60,25 @@ class AccessControlIT {
       awaitListening(nodeHost);
       NetworkNamespaces.Result r = NetworkNamespaces.run(NetworkNamespaces.in(clientHost, List.of("curl", "-s",
           "--max-time", "20", "-x", "http://10.203.7.1:17878", "-w", "\n%{http_code}", "http://127.0.0.1:18111/hello.txt")));
-      String out = r.output();
-      int split = out.lastIndexOf('\n');
-      return out.substring(split + 1) + " " + out.substring(0, Math.max(0, split));
+      for (String path : List.of("/", "/dashboard/app.js", "/api/v1/swarm", "/api/v1/events")) {
+        lastLocal.put(path, codeAndBody(NetworkNamespaces.run(NetworkNamespaces.in(clientHost, List.of("curl", "-s",
+            "--max-time", "5", "-w", "\n%{http_code}", "http://10.203.7.1:17878" + path))).output()));
+      }
+      return codeAndBody(r.output());
     } finally {
       process.destroy();
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
     }
+  }
+
+  /** The answers of the client listener's own paths at the last {@link #fetchThroughNode}, by path. */
+  private final java.util.Map<String, String> lastLocal = new java.util.HashMap<>();
+
+  private static String codeAndBody(String out) {
+    int split = out.lastIndexOf('\n');
+    return out.substring(split + 1) + " " + out.substring(0, Math.max(0, split));
   }
 
   private static void awaitListening(String namespace) throws Exception {

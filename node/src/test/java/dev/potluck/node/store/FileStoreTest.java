@@ -403,6 +403,38 @@ class FileStoreTest {
 
   // --- helpers
 
+  // --- inventory
+
+  @Test
+  void inventory_mostRecentlyUsedFirst_withTheTimeOfLastUse() throws IOException {
+    long[] now = {1_000};
+    FileStore store = FileStore.open(root, 10 * MIB, () -> now[0]);
+    put(store, "a", bytes(100, 1));
+    now[0] = 2_000;
+    put(store, "b", bytes(200, 2));
+    now[0] = 3_000;
+    store.get(key("a"));
+    now[0] = 4_000;
+
+    List<FileStore.Accessed> listed = store.inventory();
+
+    assertEquals(List.of(key("a"), key("b")), listed.stream().map(a -> a.object().key()).toList());
+    assertEquals(List.of(3_000L, 2_000L), listed.stream().map(FileStore.Accessed::accessedAtMillis).toList());
+    assertEquals(List.of(key("a"), key("b")), store.inventory().stream().map(a -> a.object().key()).toList(),
+        "listing is not a use");
+  }
+
+  @Test
+  void inventory_afterRestart_lastUseIsTheBodysModificationTime() throws IOException {
+    FileStore store = FileStore.open(root, 10 * MIB, () -> 5_000);
+    StoredObject a = put(store, "a", bytes(100, 1));
+    Files.setLastModifiedTime(a.data(), FileTime.fromMillis(1_234_000));
+
+    FileStore reopened = FileStore.open(root, 10 * MIB, () -> 9_000);
+
+    assertEquals(List.of(1_234_000L), reopened.inventory().stream().map(FileStore.Accessed::accessedAtMillis).toList());
+  }
+
   private static ObjectKey key(String name) {
     return ObjectKey.of(CanonicalUrl.parse("http://h/" + name));
   }

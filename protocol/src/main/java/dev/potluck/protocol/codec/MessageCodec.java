@@ -2,6 +2,7 @@ package dev.potluck.protocol.codec;
 
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.Message.Abort;
+import dev.potluck.protocol.Message.Activity;
 import dev.potluck.protocol.Message.Done;
 import dev.potluck.protocol.Message.Drop;
 import dev.potluck.protocol.Message.FetchFrom;
@@ -72,6 +73,10 @@ import java.util.Objects;
  *                  storedBytes long, peerPort int, version String                34 + version bytes
  * 11   Fetching    key 32, url String, bytes long                                46 + url bytes
  * 12   Announce    key 32, size long, sha256 32                                  76
+ * 13   Activity    uptimeSeconds long, upstreamBytes long, lanBytes long,
+ *                  streams List&lt;Stream&gt; (0..16), held List&lt;ObjectKey&gt; (0..64)    30 + streams + 32 h
+ *      Stream      key 32, name String, source (1 byte 0: upstream, or 1 then NodeId 16),
+ *                  bytes long, size long (-1: unknown), bytesPerSecond long         59 (+16) + name bytes
  * </pre>
  *
  * <p>Tags are stable: a tag is never reused for another type. Adding a message type takes a new tag
@@ -120,6 +125,7 @@ public final class MessageCodec {
   private static final int LOAD = 10;
   private static final int FETCHING = 11;
   private static final int ANNOUNCE = 12;
+  private static final int ACTIVITY = 13;
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -194,6 +200,29 @@ public final class MessageCodec {
       out.i64(m.storedBytes());
       out.i32(m.peerPort());
       out.string(m.version());
+    } else if (message instanceof Activity m) {
+      out.header(ACTIVITY);
+      out.i64(m.uptimeSeconds());
+      out.i64(m.upstreamBytes());
+      out.i64(m.lanBytes());
+      out.u8(m.streams().size());
+      for (Activity.Stream stream : m.streams()) {
+        out.hex(stream.key().id());
+        out.string(stream.name());
+        if (stream.source() == null) {
+          out.u8(0);
+        } else {
+          out.u8(1);
+          out.hex(stream.source().hex());
+        }
+        out.i64(stream.bytes());
+        out.i64(stream.size());
+        out.i64(stream.bytesPerSecond());
+      }
+      out.u8(m.held().size());
+      for (ObjectKey key : m.held()) {
+        out.hex(key.id());
+      }
     } else {
       throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
     }
@@ -254,6 +283,7 @@ public final class MessageCodec {
         case LOAD -> readLoad(in.type("Load"));
         case FETCHING -> readFetching(in.type("Fetching"));
         case ANNOUNCE -> readAnnounce(in.type("Announce"));
+        case ACTIVITY -> readActivity(in.type("Activity"));
         default -> throw new MalformedMessageException("unknown message type " + tag);
       };
     } catch (IllegalArgumentException e) {
@@ -325,6 +355,32 @@ public final class MessageCodec {
   private static Load readLoad(FrameReader in) {
     return new Load(in.i32("activeUploads"), in.i64("uploadBytesPerSecond"), in.i32("activeDownloads"),
         in.i64("storedBytes"), in.i32("peerPort"), in.string("version"));
+  }
+
+  private static Activity readActivity(FrameReader in) {
+    long uptime = in.i64("uptimeSeconds");
+    long upstreamBytes = in.i64("upstreamBytes");
+    long lanBytes = in.i64("lanBytes");
+    int streamCount = in.count("streams", Activity.MAX_STREAMS);
+    List<Activity.Stream> streams = new ArrayList<>(streamCount);
+    for (int i = 0; i < streamCount; i++) {
+      String at = "streams[" + i + "]";
+      ObjectKey key = in.key(at + ".key");
+      String name = in.string(at + ".name");
+      int hasSource = in.u8(at + ".source");
+      if (hasSource > 1) {
+        throw new MalformedMessageException("Activity." + at + ".source flag must be 0 or 1, was " + hasSource);
+      }
+      NodeId source = hasSource == 1 ? new NodeId(in.hexField(NodeId.BYTES, at + ".source")) : null;
+      streams.add(new Activity.Stream(key, name, source, in.i64(at + ".bytes"), in.i64(at + ".size"),
+          in.i64(at + ".bytesPerSecond")));
+    }
+    int heldCount = in.count("held", Activity.MAX_HELD);
+    List<ObjectKey> held = new ArrayList<>(heldCount);
+    for (int i = 0; i < heldCount; i++) {
+      held.add(in.key("held[" + i + "]"));
+    }
+    return new Activity(uptime, upstreamBytes, lanBytes, streams, held);
   }
 
   /** Appends big-endian fields to a growing array. */
@@ -466,6 +522,25 @@ public final class MessageCodec {
       } catch (CharacterCodingException e) {
         throw new MalformedMessageException("invalid UTF-8 in " + type + "." + field, e);
       }
+    }
+
+    int u8(String field) {
+      need(1, field);
+      return frame[pos++] & 0xFF;
+    }
+
+    /** A list's count, refused above {@code max} before anything is allocated. */
+    int count(String field, int max) {
+      int count = u8(field + " count");
+      if (count > max) {
+        throw new MalformedMessageException(
+            "list of " + count + " " + field + " exceeds " + max + " in " + type + "." + field);
+      }
+      return count;
+    }
+
+    String hexField(int byteCount, String field) {
+      return hex(byteCount, field);
     }
 
     List<NodeId> nodes(String field, int max) {

@@ -61,7 +61,7 @@ class MessageCodecFuzzTest {
       frame[0] = 0x50;
       frame[1] = 0x4C;
       frame[2] = (byte) MessageCodec.FORMAT_VERSION;
-      frame[3] = (byte) random.nextInt(0, 12);
+      frame[3] = (byte) random.nextInt(0, 14);
     }
     return frame;
   }

@@ -76,6 +76,8 @@ class MessageCodecTest {
         Arguments.of(every.get(9), 10, 34 + "0.1.0".length()),
         Arguments.of(every.get(10), 11, 46 + Samples.URL.length()),
         Arguments.of(every.get(11), 12, 76),
+        Arguments.of(every.get(12), 13, 30 + (59 + 16 + "hello_2.10-3_amd64.deb".length())
+            + (59 + "Packages.xz".length()) + 32),
         Arguments.of(new StreamFrom(1, Samples.KEY, Samples.nodes(16)), 3, 45 + 16 * 16),
         Arguments.of(new Want(1, Samples.KEY, wideUrl), 1, 46 + 9 + 3 * (CanonicalUrl.MAX_LENGTH - 9)));
   }
@@ -150,6 +152,34 @@ class MessageCodecTest {
             + "00 03 30 2e 31");
   }
 
+  @Test
+  void golden_activity() {
+    assertGolden(new Message.Activity(5, 256, 1, List.of(
+            new Message.Activity.Stream(new ObjectKey(KEY), "a", new dev.potluck.protocol.NodeId("11".repeat(16)), 2, -1, 3)),
+            List.of(new ObjectKey(KEY))),
+        "50 4c 01 0d"
+            + "00 00 00 00 00 00 00 05"
+            + "00 00 00 00 00 00 01 00"
+            + "00 00 00 00 00 00 00 01"
+            + "01" + KEY + "00 01 61" + "01" + "11".repeat(16)
+            + "00 00 00 00 00 00 00 02"
+            + "ff ff ff ff ff ff ff ff"
+            + "00 00 00 00 00 00 00 03"
+            + "01" + KEY);
+  }
+
+  @Test
+  void decode_activityWithBadSourceFlag() {
+    byte[] frame = Frames.header(13).i64(0).i64(0).i64(0).u8(1).bytes(KEY).string("a".getBytes(StandardCharsets.UTF_8)).u8(2).build();
+    assertEquals("Activity.streams[0].source flag must be 0 or 1, was 2", refusal(frame));
+  }
+
+  @Test
+  void decode_activityWithTooManyStreams() {
+    byte[] frame = Frames.header(13).i64(0).i64(0).i64(0).u8(17).build();
+    assertEquals("list of 17 streams exceeds 16 in Activity.streams", refusal(frame));
+  }
+
   private static void assertGolden(Message message, String expectedHex) {
     byte[] expected = hex(expectedHex);
     assertEquals(hexOf(expected), hexOf(MessageCodec.encode(message)));
@@ -218,7 +248,7 @@ class MessageCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 13, 77, 255})
+  @ValueSource(ints = {0, 14, 77, 255})
   void decode_unknownType(int tag) {
     byte[] frame = Frames.header(tag).bytes(KEY).build();
     assertEquals("unknown message type " + tag, refusal(frame));

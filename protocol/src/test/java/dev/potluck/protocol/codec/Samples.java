@@ -3,6 +3,7 @@ package dev.potluck.protocol.codec;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.Message.Abort;
+import dev.potluck.protocol.Message.Activity;
 import dev.potluck.protocol.Message.Done;
 import dev.potluck.protocol.Message.Drop;
 import dev.potluck.protocol.Message.FetchFrom;
@@ -60,7 +61,11 @@ final class Samples {
         new Abort(KEY, "upstream answered 503"),
         new Load(2, 12_500_000, 1, 40_000_000_000L, 7879, "0.1.0"),
         new Fetching(KEY, URL, 4096),
-        new Announce(KEY, 1234, DIGEST));
+        new Announce(KEY, 1234, DIGEST),
+        new Activity(3600, 1_000_000, 4_000_000, List.of(
+            new Activity.Stream(KEY, "hello_2.10-3_amd64.deb", node(1), 1000, 1234, 500),
+            new Activity.Stream(new ObjectKey("f".repeat(64)), "Packages.xz", null, 10, -1, 0)),
+            List.of(KEY)));
   }
 
   /** Limits and corner values of every field kind. */
@@ -91,7 +96,26 @@ final class Samples {
         new Abort(KEY, "😀".repeat(Abort.MAX_REASON_LENGTH / 2)),
         new Load(0, 0, 0, 0, 1, ""),
         new Load(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, 65_535,
-            "v".repeat(Load.MAX_VERSION_LENGTH)));
+            "v".repeat(Load.MAX_VERSION_LENGTH)),
+        new Activity(0, 0, 0, List.of(), List.of()),
+        new Activity(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, maxStreams(), maxHeld()));
+  }
+
+  private static List<Activity.Stream> maxStreams() {
+    List<Activity.Stream> streams = new ArrayList<>();
+    for (int i = 0; i < Activity.MAX_STREAMS; i++) {
+      streams.add(new Activity.Stream(KEY, "😀".repeat(Activity.Stream.MAX_NAME_LENGTH / 2),
+          i % 2 == 0 ? null : node(i), Long.MAX_VALUE, i == 0 ? -1 : Long.MAX_VALUE, Long.MAX_VALUE));
+    }
+    return streams;
+  }
+
+  private static List<ObjectKey> maxHeld() {
+    List<ObjectKey> held = new ArrayList<>();
+    for (int i = 0; i < Activity.MAX_HELD; i++) {
+      held.add(new ObjectKey(String.format("%064x", i)));
+    }
+    return held;
   }
 
   static List<Message> all() {
@@ -103,7 +127,7 @@ final class Samples {
   /** A valid message of a random type with random field values, strings mixing 1- to 4-byte UTF-8. */
   static Message random(SplittableRandom r) {
     ObjectKey key = new ObjectKey(randomHex(r, 32));
-    switch (r.nextInt(12)) {
+    switch (r.nextInt(13)) {
       case 0:
         return new Want(r.nextLong(), key, randomText(r, 1, 200));
       case 1:
@@ -127,6 +151,10 @@ final class Samples {
         return new Fetching(key, randomText(r, 1, 200), randomSize(r));
       case 10:
         return new Announce(key, randomSize(r), new Sha256(randomHex(r, 32)));
+      case 11:
+        return new Activity(randomSize(r), randomSize(r), randomSize(r), List.of(new Activity.Stream(key,
+            randomText(r, 0, Activity.Stream.MAX_NAME_LENGTH / 2), r.nextBoolean() ? null : randomNodes(r, 1).get(0),
+            randomSize(r), r.nextBoolean() ? -1 : randomSize(r), randomSize(r))), List.of(key));
       default:
         return new Load(r.nextInt(Integer.MAX_VALUE), randomSize(r), r.nextInt(1000), randomSize(r),
             r.nextInt(1, 65_536), randomText(r, 0, Load.MAX_VERSION_LENGTH / 2));

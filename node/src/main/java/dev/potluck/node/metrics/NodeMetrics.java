@@ -1,0 +1,130 @@
+package dev.potluck.node.metrics;
+
+import dev.potluck.node.cache.CacheCounters;
+import dev.potluck.node.cache.Disposition;
+import dev.potluck.node.cache.LocalCache;
+import dev.potluck.node.http.ClientFront;
+import dev.potluck.node.http.PeerFront;
+import dev.potluck.node.store.FileStore;
+import dev.potluck.node.swarm.Swarm;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's metrics in Prometheus form, on a registry of its own (never a global one). Counters and
+ * gauges read the totals the node's parts already keep ({@link CacheCounters}, the store's stats, the
+ * fronts' byte counts, the swarm's view) when scraped, so nothing is counted twice and the hot path
+ * pays nothing for them; only durations are pushed, through {@link Timings}. Counters hold their
+ * sources weakly, so this object keeps the suppliers it hands them.
+ *
+ * <p>Scrape on the node's context: the totals it reads are confined to it.
+ */
+public final class NodeMetrics implements Timings {
+
+  /** What the exposition is served as. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer schedulerCalls;
+  private final Timer firstByteUpstream;
+  private final Timer firstBytePeer;
+  private final Supplier<PeerFront> peer;
+  private final Supplier<Swarm> swarm;
+
+  /**
+   * @param peers the peer listener, or null when the node serves no peers
+   * @param swarm the node's part in its cluster, or null while it has none
+   */
+  public NodeMetrics(LocalCache cache, FileStore store, ClientFront clients, PeerFront peers, Supplier<Swarm> swarm) {
+    MeterRegistry r = registry;
+    CacheCounters counters = cache.counters();
+    counter(r, "potluck.upstream.bytes", "bytes", "Body bytes received from upstream", counters,
+        CacheCounters::upstreamBytes);
+    counter(r, "potluck.upstream.requests", null, "Requests sent upstream (resumptions included)", counters,
+        CacheCounters::upstreamRequests);
+    counter(r, "potluck.upstream.failures", null, "Upstream fetches that failed", counters,
+        CacheCounters::upstreamFailures);
+    counter(r, "potluck.peer.received.bytes", "bytes", "Body bytes received from other nodes", counters,
+        CacheCounters::peerBytes);
+    counter(r, "potluck.peer.requests", null, "Requests sent to other nodes' peer API", counters,
+        CacheCounters::peerRequests);
+    FunctionCounter.builder("potluck.served.bytes", clients, ClientFront::servedBytes).baseUnit("bytes")
+        .description("Object body bytes sent, to local clients or to other nodes").tag("to", "client").register(r);
+    this.peer = () -> peers;
+    this.swarm = swarm;
+    FunctionCounter.builder("potluck.served.bytes", peer, p -> p.get() == null ? 0 : p.get().uploadedBytes())
+        .baseUnit("bytes").description("Object body bytes sent, to local clients or to other nodes").tag("to", "peer")
+        .register(r);
+    for (Disposition d : Disposition.values()) {
+      FunctionCounter.builder("potluck.answers", counters, c -> c.answers(d))
+          .description("Requests answered, by how (X-Potluck-Cache)").tag("disposition", d.header()).register(r);
+    }
+    counter(r, "potluck.verification.failures", null, "Bodies from peers discarded: wrong SHA-256", counters,
+        CacheCounters::verificationFailures);
+
+    gauge(r, "potluck.store.objects", null, "Complete objects in the store", store, s -> s.stats().objects());
+    gauge(r, "potluck.store.bytes", "bytes", "Bytes of complete objects in the store", store,
+        s -> s.stats().usedBytes());
+    gauge(r, "potluck.store.quota", "bytes", "The store's quota", store, FileStore::quota);
+    counter(r, "potluck.store.evictions", null, "Objects evicted to keep the quota", store, s -> s.stats().evictions());
+
+    gauge(r, "potluck.active.fetches", null, "Objects being fetched now (from upstream or peers)", cache,
+        LocalCache::activeFetches);
+    gauge(r, "potluck.active.uploads", null, "Bodies being sent to other nodes now", peer,
+        p -> p.get() == null ? 0 : p.get().activeUploads());
+
+    gauge(r, "potluck.cluster.members", null, "Members of the cluster view, this node included (0 alone)", swarm,
+        s -> s.get() == null ? 0 : s.get().members().size());
+    gauge(r, "potluck.blocklisted.peers", null, "Members never asked again: they served wrong bytes", swarm,
+        s -> s.get() == null ? 0 : s.get().blocklisted().size());
+    counter(r, "potluck.scheduler.decisions", null, "Requests this node decided as the key's arbiter", swarm,
+        s -> s.get() == null ? 0 : s.get().decisions());
+    FunctionCounter.builder("potluck.cluster.messages", swarm, s -> s.get() == null ? 0 : s.get().messagesSent())
+        .description("Cluster control messages").tag("direction", "sent").register(r);
+    FunctionCounter.builder("potluck.cluster.messages", swarm, s -> s.get() == null ? 0 : s.get().messagesReceived())
+        .description("Cluster control messages").tag("direction", "received").register(r);
+
+    schedulerCalls = Timer.builder("potluck.scheduler.call")
+        .description("Time spent in each call into the scheduler").register(r);
+    firstByteUpstream = firstByte(r, "upstream");
+    firstBytePeer = firstByte(r, "peer");
+  }
+
+  /** The exposition in Prometheus text format. Call on the node's context. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void schedulerCall(long nanos) {
+    schedulerCalls.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void firstByte(boolean fromPeer, long nanos) {
+    (fromPeer ? firstBytePeer : firstByteUpstream).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static Timer firstByte(MeterRegistry r, String source) {
+    return Timer.builder("potluck.first.byte")
+        .description("From a miss to the first response of the source chosen for it (negotiation included)")
+        .tag("source", source).register(r);
+  }
+
+  private static <T> void counter(MeterRegistry r, String name, String unit, String help, T source,
+      ToDoubleFunction<T> read) {
+    FunctionCounter.builder(name, source, read).baseUnit(unit).description(help).register(r);
+  }
+
+  private static <T> void gauge(MeterRegistry r, String name, String unit, String help, T source,
+      ToDoubleFunction<T> read) {
+    Gauge.builder(name, source, read).baseUnit(unit).description(help).strongReference(true).register(r);
+  }
+}
