@@ -26,7 +26,7 @@ public final class ApiRoutes {
         .setStatusCode(404)
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .end("potluck: no such path " + ctx.request().path()
-            + "; this listener serves proxy requests, /mirror/{name}/..., /api/v1/status and /api/v1/objects\n"));
+            + "; this listener serves proxy requests, /mirror/{name}/..., /api/v1/status, /api/v1/objects and /metrics\n"));
     return router;
   }
 
