@@ -44,6 +44,13 @@ class StatusDumpArgumentsTest {
     assertEquals("", out.toString());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"node", "status", "dump"})
+  void version_printedByEveryCommand(String command) {
+    assertEquals(0, run(command, "-V"));
+    assertEquals("potluck " + Version.current() + "\n", out.toString());
+  }
+
   private int run(String... args) {
     return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
   }
