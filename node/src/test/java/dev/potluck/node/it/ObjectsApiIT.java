@@ -63,6 +63,8 @@ class ObjectsApiIT {
       assertEquals(origin.url(newer), second.getString("url"));
       assertEquals(origin.sha256(newer), second.getString("sha256"));
       assertNotNull(second.getString("lastAccess"));
+    } finally {
+      ObservabilityIT.deleteTree(dir);
     }
   }
 

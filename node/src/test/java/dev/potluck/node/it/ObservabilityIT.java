@@ -76,6 +76,19 @@ class ObservabilityIT {
       }
     }
     origin.close();
+    deleteTree(dir);
+  }
+
+  /** Removes what a test wrote under {@code dir}. */
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   @Test
