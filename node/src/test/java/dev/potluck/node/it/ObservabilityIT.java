@@ -99,6 +99,7 @@ class ObservabilityIT {
     origin.route(path, OriginServer.body(SIZE, 5));
 
     ProxyClient.Fetched miss = a.client().get(url);
+    ObjectsApiIT.awaitIdle(a); // stored: until then a second request would join the fetch rather than hit
     ProxyClient.Fetched hit = a.client().get(url);
     ObjectsApiIT.awaitIdle(a);
     ProxyClient.Fetched peer = b.client().get(url);
