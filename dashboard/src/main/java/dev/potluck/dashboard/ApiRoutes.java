@@ -27,7 +27,7 @@ public final class ApiRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .end("potluck: no such path " + ctx.request().path()
             + "; this listener serves proxy requests, /mirror/{name}/..., the dashboard at /, /api/v1/status,"
-            + " /api/v1/objects, /api/v1/swarm and /api/v1/events\n"));
+            + " /api/v1/objects, /api/v1/swarm, /api/v1/events and /metrics\n"));
     return router;
   }
 

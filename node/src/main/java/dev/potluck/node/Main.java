@@ -19,7 +19,14 @@ public final class Main implements Runnable {
   }
 
   static int run(String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line, printing to {@code out} and {@code err}; returns the exit code. */
+  static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+    // Every command's -V names the version, not only the top level's.
+    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new VersionProvider()));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
         commandLine.getErr().println("potluck: " + e.getMessage());

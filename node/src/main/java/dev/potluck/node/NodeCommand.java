@@ -110,7 +110,7 @@ final class NodeCommand implements Callable<Integer> {
       log.error("{}", e.getCause().getMessage());
       return 1;
     }
-    log.info("Potluck {} listening on http://{}/ (proxy, /mirror/NAME/, /api/v1/status); cache {} ({} objects, {} of {})",
+    log.info("Potluck {} listening on http://{}/ (proxy, /mirror/NAME/, /api/v1/status, /metrics); cache {} ({} objects, {} of {})",
         Version.current(), node.address(), config.cacheDir(), node.store().stats().objects(),
         ByteSize.format(node.store().stats().usedBytes()), ByteSize.format(config.cacheSize()));
     CountDownLatch stopped = new CountDownLatch(1);

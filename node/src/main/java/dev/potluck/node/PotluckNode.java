@@ -32,6 +32,7 @@ import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.store.NodeIdentity;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.NodeId;
+import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import io.vertx.core.Context;
@@ -41,8 +42,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -157,7 +161,7 @@ public final class PotluckNode {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
-    io.vertx.ext.web.Router api = ApiRoutes.router(vertx, this::status, this::objects);
+    Router api = ApiRoutes.router(vertx, this::status, this::objects);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
         config.readerStallTimeout().toMillis(), api);
     NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
@@ -256,7 +260,7 @@ public final class PotluckNode {
 
   /** The digest announced for an object this node is streaming. Safe to call from any thread. */
   public void expectDigest(String url, Sha256 sha256) {
-    context.runOnContext(v -> cache.expectDigest(dev.potluck.protocol.ObjectKey.of(CanonicalUrl.parse(url)), sha256));
+    context.runOnContext(v -> cache.expectDigest(ObjectKey.of(CanonicalUrl.parse(url)), sha256));
   }
 
   /** Runs {@code start} on the node's context; completes with the object's size once it is whole and verified. */
@@ -331,9 +335,9 @@ public final class PotluckNode {
    * being fetched. Must be called on the node's context.
    */
   List<CachedObject> objects() {
-    Map<dev.potluck.protocol.ObjectKey, List<NodeId>> holders = swarm == null ? Map.of() : swarm.holdersByKey();
+    Map<ObjectKey, List<NodeId>> holders = swarm == null ? Map.of() : swarm.holdersByKey();
     List<CachedObject> out = new ArrayList<>();
-    java.util.Set<dev.potluck.protocol.ObjectKey> complete = new java.util.HashSet<>();
+    Set<ObjectKey> complete = new HashSet<>();
     for (FileStore.Accessed a : store.inventory()) {
       var meta = a.object().meta();
       var key = a.object().key();
@@ -350,12 +354,12 @@ public final class PotluckNode {
     return out;
   }
 
-  private String arbiter(dev.potluck.protocol.ObjectKey key) {
+  private String arbiter(ObjectKey key) {
     return swarm == null || swarm.members().isEmpty() ? null : swarm.arbiterOf(key).hex();
   }
 
   /** Known only to the key's arbiter: none known there is an empty list, elsewhere null. */
-  private List<String> holders(dev.potluck.protocol.ObjectKey key, Map<dev.potluck.protocol.ObjectKey, List<NodeId>> known) {
+  private List<String> holders(ObjectKey key, Map<ObjectKey, List<NodeId>> known) {
     List<NodeId> ids = known.get(key);
     if (ids == null) {
       return id.hex().equals(arbiter(key)) ? List.of() : null;

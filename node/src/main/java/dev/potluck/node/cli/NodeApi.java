@@ -49,6 +49,9 @@ final class NodeApi {
 
   static URI parse(String url) {
     String text = url == null ? "" : url.strip();
+    if (!text.contains("://")) {
+      throw new IllegalArgumentException("--node: '" + url + "' is not a URL; did you mean http://" + text + " ?");
+    }
     URI uri;
     try {
       uri = new URI(text);

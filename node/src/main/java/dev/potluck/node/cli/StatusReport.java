@@ -3,7 +3,10 @@ package dev.potluck.node.cli;
 import dev.potluck.node.config.ByteSize;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +15,9 @@ import java.util.Map;
  * when the node serves it; otherwise the table has what {@code /api/v1/status} knows.
  */
 final class StatusReport {
+
+  private static final List<String> ANSWER_ORDER =
+      List.of("hit", "peer", "joined", "miss", "revalidated", "stale", "pass");
 
   private StatusReport() {}
 
@@ -104,8 +110,12 @@ final class StatusReport {
     if (answers.isEmpty()) {
       return "none yet";
     }
+    // The order of X-Potluck-Cache's values, from the best answer on; names this version does not know last.
+    List<String> names = new ArrayList<>(answers.fieldNames());
+    names.sort(Comparator.comparingInt((String n) -> ANSWER_ORDER.indexOf(n) < 0 ? ANSWER_ORDER.size()
+        : ANSWER_ORDER.indexOf(n)).thenComparing(n -> n));
     StringBuilder out = new StringBuilder();
-    for (String name : answers.fieldNames()) {
+    for (String name : names) {
       out.append(out.length() == 0 ? "" : ", ").append(name).append(' ').append(text(answers.getValue(name)));
     }
     return out.toString();

@@ -24,14 +24,14 @@ final class Table {
     }
   }
 
-  /** Adds a row; a null cell prints as {@code -}. */
+  /** Adds a row; a null cell (unknown) prints as {@code -}, an empty one as nothing. */
   Table row(String... cells) {
     if (cells.length != headers.size()) {
       throw new IllegalArgumentException("a row of " + cells.length + " cells in a table of " + headers.size() + " columns");
     }
     List<String> row = new ArrayList<>(cells.length);
     for (String cell : cells) {
-      row.add(cell == null || cell.isEmpty() ? "-" : cell.replaceAll("\\p{Cntrl}", "?"));
+      row.add(cell == null ? "-" : cell.replaceAll("\\p{Cntrl}", "?"));
     }
     rows.add(row);
     return this;

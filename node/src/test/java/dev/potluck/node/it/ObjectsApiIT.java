@@ -35,6 +35,8 @@ class ObjectsApiIT {
       Instant before = Instant.now().minusSeconds(1);
       assertEquals("miss", node.client().get(origin.url(older)).cache());
       assertEquals("miss", node.client().get(origin.url(newer)).cache());
+      // Both stored before the hit: a commit counts as a use, and may land after its client has read the body.
+      awaitIdle(node);
       assertEquals("hit", node.client().get(origin.url(older)).cache());
       awaitIdle(node);
 
@@ -63,6 +65,8 @@ class ObjectsApiIT {
       assertEquals(origin.url(newer), second.getString("url"));
       assertEquals(origin.sha256(newer), second.getString("sha256"));
       assertNotNull(second.getString("lastAccess"));
+    } finally {
+      ObservabilityIT.deleteTree(dir);
     }
   }
 
