@@ -27,12 +27,7 @@ holders, load, view at 8/100/1000 members), StoreStreamBench (growing and comple
 USAGE
 }
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-BENCH_JAR="$ROOT/benchmarks/target/potluck-benchmarks-0.1.0-SNAPSHOT.jar"
-CLASSPATH_FILE="$ROOT/benchmarks/target/classpath.txt"
-NODE_JAR="$ROOT/node/target/potluck.jar"
+source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh" --defer
 
 quick=0; gc=1; build=1; hit=0; out="$ROOT/benchmarks/results/jmh.json"; max_seconds=""
 includes=(); jmh_extra=()
@@ -55,23 +50,9 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$max_seconds" ]] || max_seconds=$(( quick ? 300 : 900 ))
 
-if [[ $build -eq 1 ]]; then
-  stale=""
-  if [[ ! -f "$BENCH_JAR" || ! -f "$CLASSPATH_FILE" || ! -f "$NODE_JAR" ]]; then
-    stale="no jars yet"
-  elif [[ -n "$(find protocol/src scheduler/src node/src dashboard/src benchmarks/src -newer "$BENCH_JAR" -print -quit)" ]] \
-      || [[ -n "$(find . -maxdepth 2 -name pom.xml -newer "$BENCH_JAR" -print -quit)" ]]; then
-    stale="sources newer than the jars"
-  fi
-  if [[ -n "$stale" ]]; then
-    echo "building ($stale)..." >&2
-    # The reactor resolves the modules from their targets; nothing is installed into ~/.m2.
-    mvn -B -o -q package -DskipTests dependency:build-classpath \
-      -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
-  fi
-fi
-[[ -f "$BENCH_JAR" && -f "$CLASSPATH_FILE" ]] || { echo "jmh.sh: $BENCH_JAR is missing; run without --no-build" >&2; exit 1; }
-CP="$BENCH_JAR:$(cat "$CLASSPATH_FILE")"
+[[ $build -eq 0 ]] || build_if_needed
+[[ -f "$BENCH_JAR" && -d "$ROOT/benchmarks/target/lib" ]] || { echo "jmh.sh: $BENCH_JAR is missing; run without --no-build" >&2; exit 1; }
+CP="$BENCH_CP"
 
 args=(-rf json -rff "$out" -foe true -to 120s)
 if [[ $quick -eq 1 ]]; then
@@ -110,5 +91,5 @@ if [[ $hit -eq 1 ]]; then
   echo "Cache-hit serving against nginx (single-node benchmark, hit part):"
   hit_args=(--jar "$NODE_JAR" --only hit)
   [[ $quick -eq 1 ]] && hit_args+=(--quick)
-  exec "$JAVA" -Xmx1g -cp "$BENCH_JAR" dev.potluck.bench.SingleNodeBench "${hit_args[@]}"
+  exec "$JAVA" -Xmx1g -cp "$BENCH_CP" dev.potluck.bench.SingleNodeBench "${hit_args[@]}"
 fi

@@ -16,4 +16,4 @@ if [[ "$(id -u)" != 0 ]]; then
 fi
 
 # target/lib holds the benchmark's dependencies (the node's classes for its size parser, XChart, ...).
-exec "$JAVA" -Xmx1g -cp "$BENCH_JAR:$ROOT/benchmarks/target/lib/*" dev.potluck.bench.LanBench --jar "$NODE_JAR" "$@"
+exec "$JAVA" -Xmx1g -cp "$BENCH_CP" dev.potluck.bench.LanBench --jar "$NODE_JAR" "$@"

@@ -8,4 +8,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"
 
 # target/lib holds the benchmark's dependencies (picocli, the node's size parser, ...).
-exec "$JAVA" -Xmx1g -cp "$BENCH_JAR:$ROOT/benchmarks/target/lib/*" dev.potluck.bench.SingleNodeBench --jar "$NODE_JAR" "$@"
+exec "$JAVA" -Xmx1g -cp "$BENCH_CP" dev.potluck.bench.SingleNodeBench --jar "$NODE_JAR" "$@"
