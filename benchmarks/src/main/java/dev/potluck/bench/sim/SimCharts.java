@@ -25,7 +25,9 @@ final class SimCharts {
           SimResult::messagesPerObject),
       new Figure("sim-deliveries.png", "Control messages delivered per object", "deliveries",
           SimResult::deliveriesPerObject),
-      new Figure("sim-cpu.png", "Scheduler CPU time per call", "microseconds", SimResult::cpuMicrosPerCall));
+      new Figure("sim-cpu.png", "Scheduler CPU time per call (all calls)", "microseconds", SimResult::cpuMicrosPerCall),
+      new Figure("sim-cpu-want.png", "Scheduler CPU time per Want decided by an arbiter", "microseconds",
+          r -> r.cpuMicrosPerCall("onMessage Want")));
 
   private SimCharts() {}
 

@@ -136,7 +136,7 @@ final class SimHost {
   void preload(ObjectKey key, long size) {
     holdings.put(key, new Holding(size, true));
     stored.add(key);
-    perform(sim.timed(() -> scheduler.onLocalHave(sim.nowMillis(), key, sim.url(key), size, sim.digest(key))));
+    perform(sim.timed("onLocalHave", () -> scheduler.onLocalHave(sim.nowMillis(), key, sim.url(key), size, sim.digest(key))));
   }
 
   // ---- Swarm's routing of a miss
@@ -146,7 +146,7 @@ final class SimHost {
     requests.put(request.id, request);
     byKey.put(key, request);
     holdings.computeIfAbsent(key, k -> new Holding(sim.size(k), false));
-    perform(sim.timed(() -> scheduler.onRequest(sim.nowMillis(), request.id, key, sim.url(key))));
+    perform(sim.timed("onRequest", () -> scheduler.onRequest(sim.nowMillis(), request.id, key, sim.url(key))));
   }
 
   private Request forget(Request request) {
@@ -167,7 +167,7 @@ final class SimHost {
     long size = sim.size(request.key);
     releaseFetchSlot(request);
     boolean upstream = request.mode == Mode.UPSTREAM;
-    perform(sim.timed(() -> upstream
+    perform(sim.timed(upstream ? "onLocalFetchDone" : "onLocalHave", () -> upstream
         ? scheduler.onLocalFetchDone(sim.nowMillis(), request.key, sim.url(request.key), size, sim.digest(request.key))
         : scheduler.onLocalHave(sim.nowMillis(), request.key, sim.url(request.key), size, sim.digest(request.key))));
     clientGot(true);
@@ -181,9 +181,9 @@ final class SimHost {
     sim.stopFlow(request);
     releaseFetchSlot(request);
     if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      perform(sim.timed(() -> scheduler.onLocalFetchFailed(sim.nowMillis(), request.key, "digest never announced")));
+      perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), request.key, "digest never announced")));
     } else {
-      perform(sim.timed(() -> scheduler.onLocalGaveUp(sim.nowMillis(), request.id, request.key)));
+      perform(sim.timed("onLocalGaveUp", () -> scheduler.onLocalGaveUp(sim.nowMillis(), request.id, request.key)));
     }
     clientGot(false);
   }
@@ -212,7 +212,7 @@ final class SimHost {
   private void fetchUpstream(Action.FetchUpstream action) {
     Request request = requests.get(action.requestId());
     if (request == null) {
-      perform(sim.timed(() -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
+      perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
           "the request it was granted for has ended")));
       return;
     }
@@ -225,7 +225,7 @@ final class SimHost {
     if (request == null || request.mode != Mode.QUEUED) {
       fetchQueue.finished(action.key(), this::demand).ifPresent(this::startUpstream);
       if (request == null) {
-        perform(sim.timed(() -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
+        perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
             "the request it was granted for has ended")));
       }
       return;
@@ -266,7 +266,7 @@ final class SimHost {
     }
     request.current = null;
     Mode mode = request.mode;
-    perform(sim.timed(() -> mode == Mode.STREAM
+    perform(sim.timed(mode == Mode.STREAM ? "onLocalStreamFailed" : "onLocalSourcesFailed", () -> mode == Mode.STREAM
         ? scheduler.onLocalStreamFailed(sim.nowMillis(), request.id, request.key, sim.url(request.key))
         : scheduler.onLocalSourcesFailed(sim.nowMillis(), request.id, request.key, sim.url(request.key))));
   }
@@ -314,12 +314,12 @@ final class SimHost {
     view.clear();
     view.addAll(members);
     ports.retainAll(view);
-    perform(sim.timed(() -> scheduler.onViewChanged(sim.nowMillis(), members)));
+    perform(sim.timed("onViewChanged", () -> scheduler.onViewChanged(sim.nowMillis(), members)));
   }
 
   /** A message other than load gossip (see {@link #portHeard}); the caller times the scheduler. */
   void onMessage(NodeId from, Message message) {
-    perform(sim.timed(() -> scheduler.onMessage(sim.nowMillis(), from, message)));
+    perform(sim.timed("onMessage " + message.getClass().getSimpleName(), () -> scheduler.onMessage(sim.nowMillis(), from, message)));
   }
 
   /** A member's gossiped load tells this host where its peer API is (Swarm's {@code peers.port}). */
@@ -335,11 +335,11 @@ final class SimHost {
     for (Request request : new ArrayList<>(requests.values())) {
       long bytes = receivedBytes(request);
       if (request.mode != Mode.ASKING && bytes > 0 && byKey.get(request.key) == request) {
-        perform(sim.timed(() -> scheduler.onLocalProgress(now, request.key, bytes)));
+        perform(sim.timed("onLocalProgress", () -> scheduler.onLocalProgress(now, request.key, bytes)));
       }
     }
     Message.Load load = load();
-    perform(sim.timed(() -> scheduler.onTick(now, load)));
+    perform(sim.timed("onTick", () -> scheduler.onTick(now, load)));
   }
 
   private long receivedBytes(Request request) {

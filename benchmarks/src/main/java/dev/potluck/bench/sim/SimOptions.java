@@ -15,6 +15,8 @@ final class SimOptions {
 
   /** A bad command line; a null message asks for the usage alone. */
   static final class UsageException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
     UsageException(String message) {
       super(message);
     }

@@ -22,7 +22,8 @@ import java.util.Map;
  * @param deliveries messages received, a multicast counted once per receiver
  * @param sentByType messages sent, by type
  * @param schedulerCalls calls into the schedulers (each delivery of a multicast is one call)
- * @param schedulerCpuNanos thread CPU time spent inside those calls
+ * @param cpuMicrosPerCall thread CPU time spent inside a call, the mean over a random sample of calls
+ * @param callsByKind calls by event (and message type), each with its own CPU time per call
  * @param decisions Want requests the arbiters decided (over the whole run)
  * @param objectsFetchedTwice objects whose upstream fetch was started more than once (a takeover counts)
  * @param events simulator events run
@@ -48,7 +49,8 @@ record SimResult(
     long deliveries,
     Map<String, Long> sentByType,
     long schedulerCalls,
-    long schedulerCpuNanos,
+    double cpuMicrosPerCall,
+    Map<String, Calls> callsByKind,
     long decisions,
     int objectsFetchedTwice,
     long events,
@@ -56,6 +58,20 @@ record SimResult(
     double wallSeconds,
     double cpuSeconds,
     double simulatedSeconds) {
+
+  /** Calls of one kind: how many, how many had their CPU time measured, and the mean of those. */
+  record Calls(long calls, long sampled, double cpuMicrosPerCall) {}
+
+  /** The scheduler's CPU time over the run, estimated from the sampled calls. */
+  double schedulerCpuSeconds() {
+    return cpuMicrosPerCall * schedulerCalls / 1e6;
+  }
+
+  /** CPU time of one call of {@code kind} (say "onMessage Want"); NaN if none was sampled. */
+  double cpuMicrosPerCall(String kind) {
+    Calls c = callsByKind.get(kind);
+    return c == null ? Double.NaN : c.cpuMicrosPerCall();
+  }
 
   int objects() {
     return settings.sizes().size();
@@ -87,10 +103,6 @@ record SimResult(
     return (double) (messagesSent - sentByType.getOrDefault("Load", 0L)) / objects();
   }
 
-  double cpuMicrosPerCall() {
-    return schedulerCalls == 0 ? Double.NaN : schedulerCpuNanos / 1e3 / schedulerCalls;
-  }
-
   Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("nodes", settings.nodes());
@@ -118,8 +130,18 @@ record SimResult(
     m.put("messagesPerObjectWithoutLoad", messagesPerObjectWithoutLoad());
     m.put("deliveriesPerObject", deliveriesPerObject());
     m.put("schedulerCalls", schedulerCalls);
-    m.put("schedulerCpuSeconds", schedulerCpuNanos / 1e9);
-    m.put("schedulerCpuMicrosPerCall", cpuMicrosPerCall());
+    m.put("schedulerCpuMicrosPerCall", cpuMicrosPerCall);
+    m.put("schedulerCpuSecondsEstimated", schedulerCpuSeconds());
+    m.put("cpuSampledOneCallIn", Simulation.CPU_SAMPLE_ONE_IN);
+    Map<String, Object> kinds = new LinkedHashMap<>();
+    callsByKind.forEach((kind, c) -> {
+      Map<String, Object> k = new LinkedHashMap<>();
+      k.put("calls", c.calls());
+      k.put("sampled", c.sampled());
+      k.put("cpuMicrosPerCall", c.cpuMicrosPerCall());
+      kinds.put(kind, k);
+    });
+    m.put("schedulerCallsByKind", kinds);
     m.put("arbiterDecisions", decisions);
     m.put("simulatedSeconds", simulatedSeconds);
     m.put("events", events);

@@ -53,9 +53,24 @@ final class Simulation {
   private final SplittableRandom random;
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
+  /** One in this many scheduler calls (or multicast deliveries) has its CPU time measured. */
+  static final int CPU_SAMPLE_ONE_IN = 16;
+
+  /** Calls of one kind, and the CPU time of the sampled ones. */
+  static final class CallStats {
+    long calls;
+    long sampledCalls;
+    long sampledNanos;
+
+    double microsPerCall() {
+      return sampledCalls == 0 ? Double.NaN : sampledNanos / 1e3 / sampledCalls;
+    }
+  }
+
   private boolean measuring;
-  private long cpuNanos;
-  private long calls;
+  private final Map<String, CallStats> callStats = new TreeMap<>();
+  /** Apart from the simulation's own random, so that sampling never changes what is simulated. */
+  private final SplittableRandom sampler = new SplittableRandom(0x5eed);
   private long sent;
   private long deliveries;
   private final Map<String, Long> sentByType = new TreeMap<>();
@@ -102,8 +117,8 @@ final class Simulation {
       every(phase, SimSettings.TICK_MILLIS * 1000, h);
     }
     startMicros = SimSettings.FORMING_MILLIS * 1000;
+    queue.at(startMicros, () -> measuring = true); // before the arrivals at the same instant
     plan();
-    queue.at(startMicros, () -> measuring = true);
     long deadline = startMicros + settings.maxSimMillis() * 1000;
     while (endMicros < 0 && !queue.isEmpty() && queue.nextAt() <= deadline) {
       if (network.dirty()) {
@@ -254,15 +269,25 @@ final class Simulation {
     return Sha256.of("content of " + key.id());
   }
 
-  /** Calls the scheduler, counting the thread CPU time spent inside it once the workload has started. */
-  List<Action> timed(Supplier<List<Action>> call) {
+  /**
+   * Calls the scheduler; once the workload has started, counts the call under {@code kind}, and for a
+   * random one in {@value #CPU_SAMPLE_ONE_IN} calls measures the thread CPU time spent inside it (reading
+   * the thread's CPU clock costs about as much as a cheap call, so timing every call would double the
+   * run and blur the figure).
+   */
+  List<Action> timed(String kind, Supplier<List<Action>> call) {
     if (!measuring) {
+      return call.get();
+    }
+    CallStats stats = callStats.computeIfAbsent(kind, k -> new CallStats());
+    stats.calls++;
+    if (sampler.nextInt(CPU_SAMPLE_ONE_IN) != 0) {
       return call.get();
     }
     long before = threads.getCurrentThreadCpuTime();
     List<Action> actions = call.get();
-    cpuNanos += threads.getCurrentThreadCpuTime() - before;
-    calls++;
+    stats.sampledNanos += threads.getCurrentThreadCpuTime() - before;
+    stats.sampledCalls++;
     return actions;
   }
 
@@ -296,16 +321,24 @@ final class Simulation {
       }
       List<List<Action>> answers = new ArrayList<>(to.size());
       long now = nowMillis();
-      long before = measuring ? threads.getCurrentThreadCpuTime() : 0;
       for (SimHost h : to) {
         if (message instanceof Message.Load) {
           h.portHeard(from.id);
         }
+      }
+      CallStats stats = measuring
+          ? callStats.computeIfAbsent("onMessage " + message.getClass().getSimpleName(), k -> new CallStats()) : null;
+      boolean sample = stats != null && sampler.nextInt(CPU_SAMPLE_ONE_IN) == 0;
+      long before = sample ? threads.getCurrentThreadCpuTime() : 0;
+      for (SimHost h : to) {
         answers.add(h.scheduler.onMessage(now, from.id, message));
       }
-      if (measuring) {
-        cpuNanos += threads.getCurrentThreadCpuTime() - before;
-        calls += to.size();
+      if (stats != null) {
+        stats.calls += to.size();
+        if (sample) {
+          stats.sampledNanos += threads.getCurrentThreadCpuTime() - before;
+          stats.sampledCalls += to.size();
+        }
       }
       for (int i = 0; i < to.size(); i++) {
         if (!answers.get(i).isEmpty()) {
@@ -456,9 +489,21 @@ final class Simulation {
       decisions += h.scheduler.decisions();
     }
     Map<String, Long> byType = new LinkedHashMap<>(sentByType);
+    long calls = 0;
+    long sampledCalls = 0;
+    long sampledNanos = 0;
+    Map<String, SimResult.Calls> byKind = new LinkedHashMap<>();
+    for (Map.Entry<String, CallStats> e : callStats.entrySet()) {
+      CallStats c = e.getValue();
+      calls += c.calls;
+      sampledCalls += c.sampledCalls;
+      sampledNanos += c.sampledNanos;
+      byKind.put(e.getKey(), new SimResult.Calls(c.calls, c.sampledCalls, c.microsPerCall()));
+    }
+    double microsPerCall = sampledCalls == 0 ? Double.NaN : sampledNanos / 1e3 / sampledCalls;
     return new SimResult(settings, endMicros >= 0, survivors, missing, errors, killed.size(), unique, upstreamBytes,
         (lastDone - startMicros) / 1e6, unique / settings.wanBytesPerSecond(), maxUpload, totalUpload / hosts.size(),
-        sent, deliveries, byType, calls, cpuNanos, decisions, twice, queue.ran(), network.recomputations(),
+        sent, deliveries, byType, calls, microsPerCall, byKind, decisions, twice, queue.ran(), network.recomputations(),
         wallNanos / 1e9, runCpuNanos / 1e9, (queue.now() - startMicros) / 1e6);
   }
 
