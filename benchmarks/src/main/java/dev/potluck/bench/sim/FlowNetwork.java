@@ -104,13 +104,14 @@ final class FlowNetwork {
       this.startBytes = target.bytes;
     }
 
-    /** The target's bytes at {@code t}: never ahead of the source, never past the object's end. */
+    /**
+     * The target's bytes at {@code t}, never past the object's end. Between recomputes rates are fixed, a
+     * relay that has caught up is capped at its source's rate, and one closing in makes an event at the
+     * instant it catches up; so this never runs ahead of the source by more than that instant's rounding,
+     * which {@link #recompute} clamps. (Clamping here would walk the relay chain at every call.)
+     */
     double positionAt(double t) {
-      double p = target.bytes + rate * (t - since);
-      if (!source.whole) {
-        p = Math.min(p, source.bytesAt(t));
-      }
-      return Math.max(target.bytes, Math.min(p, target.size));
+      return Math.min(target.bytes + rate * (t - since), target.size);
     }
 
     boolean caughtUp(double t) {
@@ -161,7 +162,8 @@ final class FlowNetwork {
     if (!flow.active) {
       return;
     }
-    flow.target.bytes = flow.positionAt(now);
+    double p = flow.positionAt(now);
+    flow.target.bytes = flow.source.whole ? p : Math.min(p, flow.source.bytesAt(now));
     detach(flow);
   }
 
@@ -223,6 +225,17 @@ final class FlowNetwork {
     for (int i = 0; i < positions.length; i++) {
       flows.get(i).target.bytes = positions[i];
       flows.get(i).since = now;
+    }
+    // No relay ahead of its source (rounding of a catch-up instant); a lowered source may lower its readers.
+    boolean lowered = true;
+    for (int pass = 0; lowered && pass <= flows.size(); pass++) {
+      lowered = false;
+      for (Flow f : flows) {
+        if (!f.source.whole && f.target.bytes > f.source.bytesAt(now)) {
+          f.target.bytes = f.source.bytesAt(now);
+          lowered = true;
+        }
+      }
     }
     for (Flow f : flows) {
       f.cap = Double.POSITIVE_INFINITY;
