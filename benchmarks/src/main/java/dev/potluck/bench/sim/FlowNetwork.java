@@ -12,9 +12,11 @@ import java.util.List;
  * in proportion to its flow events.
  *
  * <p>Streams relay on the fly: a flow whose source is still receiving the object can never get ahead of
- * it. Once it has caught up, its rate is capped at the rate its source receives at (which itself may be
- * capped, down a relay chain); a source that receives nothing holds its readers at zero. A flow that
- * will catch up with its source is reported as an event, so rates are recomputed at that instant too.
+ * it. Once it has caught up it <em>follows</em> the flow feeding its source: while filling, it freezes no
+ * later than that flow, at the same rate (so down a relay chain too), which is max-min fairness under
+ * the constraint "a relay is no faster than its source". A source that receives nothing holds its
+ * caught-up readers at zero. A flow that will catch up with its source is reported as an event, so rates
+ * are recomputed at that instant too.
  *
  * <p>Times are seconds (doubles), rates bytes per second. Not thread-safe.
  */
@@ -22,9 +24,6 @@ final class FlowNetwork {
 
   /** How close (in bytes) a flow must be to its source's bytes to count as caught up. */
   static final double CAUGHT_UP_BYTES = 1.0;
-
-  /** Rounds of re-capping relays against their sources' new rates; a relay tree is shallow. */
-  private static final int CAP_ROUNDS = 12;
 
   /** A link of fixed capacity in one direction (the WAN's downlink, one host's upload or download port). */
   static final class Link {
@@ -90,7 +89,10 @@ final class FlowNetwork {
     /** Whatever the network's user attaches to the flow. */
     Object tag;
     double rate;
+    /** 0 for a caught-up reader of a source that receives nothing; otherwise unbounded. */
     double cap = Double.POSITIVE_INFINITY;
+    /** Caught-up flows reading what this flow brings: frozen with it, at its rate. */
+    final List<Flow> followers = new ArrayList<>(0);
     double since;
     boolean frozen;
     boolean active = true;
@@ -238,28 +240,19 @@ final class FlowNetwork {
       }
     }
     for (Flow f : flows) {
+      f.followers.clear();
+    }
+    for (Flow f : flows) {
       f.cap = Double.POSITIVE_INFINITY;
       if (f.caughtUp(now)) {
-        f.cap = f.source.rate(); // last round's rate; refined below
+        if (f.source.inbound == null) {
+          f.cap = 0;
+        } else {
+          f.source.inbound.followers.add(f);
+        }
       }
     }
     fill();
-    for (int round = 0; round < CAP_ROUNDS; round++) {
-      boolean changed = false;
-      for (Flow f : flows) {
-        if (f.caughtUp(now)) {
-          double c = f.source.rate();
-          if (Math.abs(c - f.cap) > 1e-9 * Math.max(1, c)) {
-            f.cap = c;
-            changed = true;
-          }
-        }
-      }
-      if (!changed) {
-        break;
-      }
-      fill();
-    }
   }
 
   /**
@@ -348,6 +341,12 @@ final class FlowNetwork {
       } else {
         siftDown(l.heapIndex);
         siftUp(l.heapIndex);
+      }
+    }
+    // Readers caught up with this flow's target rise no further than it does.
+    for (Flow follower : f.followers) {
+      if (!follower.frozen) {
+        freeze(follower, f.rate);
       }
     }
   }
