@@ -60,7 +60,7 @@ public final class SimBench {
       for (int n : o.nodes) {
         SimResult r = new Simulation(o.settings(n, w)).run();
         results.add(r);
-        System.out.printf(Locale.ROOT, "  %-9s N=%-5d done in %.1f s, %.1f CPU-s (%.1f s simulated, %d events)%s%n",
+        System.out.printf(Locale.ROOT, "  %-9s N=%-5d done in %.1f s, %.2f CPU-s (%.1f s simulated, %d events)%s%n",
             w.label, n, r.wallSeconds(), r.cpuSeconds(), r.simulatedSeconds(), r.events(),
             complete(r) ? "" : "  INCOMPLETE: " + r.missing() + " objects missing, " + r.clientErrors() + " client errors");
         ok &= complete(r);
