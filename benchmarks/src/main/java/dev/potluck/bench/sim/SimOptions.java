@@ -24,7 +24,7 @@ final class SimOptions {
 
   static final String USAGE = String.join("\n",
       "usage: SimBench [options]   (a discrete-event simulation of N nodes running the real scheduler)",
-      "  --quick                  N = 10, 100; 10 objects of 20 MiB in all (seconds)",
+      "  --quick                  N = 10, 100; 10 objects, 20 MiB in all (seconds)",
       "  --nodes 10,100,1000      cluster sizes to run (default 10,100,1000)",
       "  --objects N              objects in the set (default 20)",
       "  --total-mb N             their total in MiB, log-uniform from 100 KiB (default 100)",
