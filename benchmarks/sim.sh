@@ -8,6 +8,6 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/build-if-needed.sh"
 
-# The node jar carries the scheduler and protocol; sim-lib holds the charting library.
+# BENCH_CP holds the scheduler, the protocol and the charting library.
 exec "$JAVA" -Xmx2g -Djava.awt.headless=true -cp "$BENCH_CP" \
   dev.potluck.bench.sim.SimBench "$@"
