@@ -62,6 +62,9 @@ public final class Scheduler {
   /** A local request waiting for its arbiter's answer, or for a new source, until {@code deadline}. */
   private record Pending(ObjectKey key, String url, long deadline) {}
 
+  /** A key this node streams from a peer, for its own request {@code requestId}. */
+  private record Stream(long requestId, Pending pending) {}
+
   /** An object this node holds, or fetches under a lease. */
   private record Local(String url, long size, Sha256 sha256) {}
 
@@ -69,18 +72,22 @@ public final class Scheduler {
   private final SchedulerConfig config;
   private final LoadTable loads;
   private List<NodeId> members;
+  /** The view again, for membership tests on every message (a list would make them O(N)). */
+  private Set<NodeId> memberSet;
   private final Map<ObjectKey, KeyState> arbitrated = new LinkedHashMap<>();
   private final Map<Long, Pending> pending = new LinkedHashMap<>();
   private final Map<ObjectKey, Local> holdings = new LinkedHashMap<>();
   private final Map<ObjectKey, Local> fetching = new LinkedHashMap<>();
   /** Keys this node streams from a peer, with the request each serves. */
-  private final Map<ObjectKey, Pending> receiving = new LinkedHashMap<>();
+  private final Map<ObjectKey, Stream> receiving = new LinkedHashMap<>();
   private final Map<ObjectKey, Long> progressSentAt = new HashMap<>();
   /** Claims from senders not (yet) in the view, replayed or dropped at the next view change. */
   private final Map<NodeId, List<Message>> held = new LinkedHashMap<>();
   private int heldCount;
   /** Bounds what a stranger can make this node keep. */
   static final int MAX_HELD = 10_000;
+  /** The request id of a receiver adopted from its progress (see {@link #adoptStream}). */
+  private static final long ADOPTED_REQUEST = -1;
   private long lastLoadSentAt = Long.MIN_VALUE;
   private Load lastLoadSent;
   private long decisions;
@@ -90,6 +97,7 @@ public final class Scheduler {
     this.config = config;
     this.loads = new LoadTable(config.assignmentWindowMillis());
     this.members = List.of(self);
+    this.memberSet = Set.of(self);
   }
 
   public NodeId self() {
@@ -231,6 +239,7 @@ public final class Scheduler {
     TreeSet<NodeId> sorted = new TreeSet<>(view);
     sorted.add(self);
     members = List.copyOf(sorted);
+    memberSet = new HashSet<>(sorted);
     Set<NodeId> departed = new HashSet<>(old);
     departed.removeAll(sorted);
     departed.forEach(loads::forget);
@@ -285,7 +294,7 @@ public final class Scheduler {
       held.clear();
       heldCount = 0;
       replay.forEach((from, messages) -> {
-        if (members.contains(from)) {
+        if (memberSet.contains(from)) {
           messages.forEach(m -> actions.addAll(onMessage(now, from, m)));
         }
       });
@@ -299,26 +308,34 @@ public final class Scheduler {
       return arbitrate(now, from, w);
     } else if (message instanceof Grant g) {
       // Either the answer to a Want, or a lease inherited while this node was streaming the key.
-      Pending p = pending.remove(g.requestId());
+      // An arbiter that adopted this stream after a view change does not know the request's id: the
+      // stream's own id is used.
+      long requestId = g.requestId();
+      Pending p = pending.remove(requestId);
       if (p == null) {
-        p = receiving.remove(g.key());
+        Stream stream = receiving.remove(g.key());
+        p = stream == null ? null : stream.pending();
+        requestId = stream == null ? requestId : stream.requestId();
       }
       if (p == null) {
         return List.of();
       }
       fetching.put(g.key(), new Local(p.url(), -1, null));
-      return List.of(new Action.FetchUpstream(g.requestId(), g.key(), p.url(), g.resumeFrom()));
+      return List.of(new Action.FetchUpstream(requestId, g.key(), p.url(), g.resumeFrom()));
     } else if (message instanceof StreamFrom s) {
       // Either the answer to a Want, or a new source for a stream whose source failed.
       Pending p = pending.remove(s.requestId());
+      long requestId = s.requestId();
       if (p == null) {
-        p = receiving.get(s.key());
+        Stream stream = receiving.get(s.key());
+        if (stream == null) {
+          return List.of();
+        }
+        p = stream.pending();
+        requestId = stream.requestId();
       }
-      if (p == null) {
-        return List.of();
-      }
-      receiving.put(s.key(), p);
-      return List.of(new Action.StreamFromPeers(s.requestId(), s.key(), s.sources()));
+      receiving.put(s.key(), new Stream(requestId, p));
+      return List.of(new Action.StreamFromPeers(requestId, s.key(), s.sources()));
     } else if (message instanceof Announce a) {
       // The fetcher's digest, relayed by the arbiter: what this node's stream must turn out to be.
       if (!receiving.containsKey(a.key())) {
@@ -331,12 +348,12 @@ public final class Scheduler {
       }
       return List.of(new Action.FetchFromHolders(f.requestId(), f.key(), f.holders(), f.size(), f.sha256()));
     } else if (message instanceof Load load) {
-      if (members.contains(from)) {
+      if (memberSet.contains(from)) {
         loads.update(from, load, now);
       }
       return List.of();
     }
-    if (!members.contains(from)) {
+    if (!memberSet.contains(from)) {
       // Not in this node's view: a member whose view this node has not installed yet (it is joining,
       // and the others re-announce to it as soon as they see it), or one that has left. Held until the
       // next view says which; a departed node's claims about keys are never trusted.
@@ -385,7 +402,11 @@ public final class Scheduler {
           state.lease.lastProgressAt = now;
         } else if (state.receivers.containsKey(from)) {
           state.receivers.get(from).bytes = p.bytes();
+        } else if (!state.holders.containsKey(from)) {
+          return adoptStream(now, from, p, state);
         }
+      } else {
+        return adoptStream(now, from, p, stateOf(p.key()));
       }
     } else if (message instanceof Fetching f) {
       KeyState state = stateOf(f.key());
@@ -478,13 +499,31 @@ public final class Scheduler {
     return sources;
   }
 
+  /**
+   * Progress from a node this arbiter does not know to be streaming {@code p.key()}: it streams under
+   * an arbiter that left or lost the key to this one in a view change, and must still learn the digest
+   * its body has to match. Fetchers re-announce themselves on a view change before they report
+   * progress, so the sender is a receiver.
+   */
+  private List<Action> adoptStream(long now, NodeId from, Progress p, KeyState state) {
+    if (state.lease == null && state.sha256 != null) {
+      return route(now, from, new Announce(p.key(), state.size, state.sha256));
+    }
+    // The request's id is unknown here; the receiver answers re-pointing by its own stream's id.
+    KeyState.Receiver receiver =
+        new KeyState.Receiver(state.lease != null ? state.lease.fetcher : from, ADOPTED_REQUEST);
+    receiver.bytes = p.bytes();
+    state.receivers.put(from, receiver);
+    return List.of();
+  }
+
   /** The lease holder is gone or stuck: the receiver furthest along takes over and resumes upstream. */
   private List<Action> recoverLease(long now, ObjectKey key, KeyState state, NodeId failed) {
     state.lease = null;
     NodeId heir = null;
     KeyState.Receiver heirState = null;
     for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
-      if (members.contains(e.getKey()) && !e.getKey().equals(failed)
+      if (memberSet.contains(e.getKey()) && !e.getKey().equals(failed)
           && (heirState == null || e.getValue().bytes > heirState.bytes)) {
         heir = e.getKey();
         heirState = e.getValue();

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.potluck.protocol.Message;
+import dev.potluck.protocol.Message.Announce;
+import dev.potluck.protocol.Message.Done;
 import dev.potluck.protocol.Message.FetchFrom;
+import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Grant;
 import dev.potluck.protocol.Message.Have;
 import dev.potluck.protocol.Message.Load;
@@ -55,6 +58,45 @@ class SchedulerTest {
     assertEquals(new StreamFrom(2, KEY, List.of(nodes.get(0))),
         answer(arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL)), nodes.get(1)));
     assertEquals(1, arbiter.leases().size());
+  }
+
+  @Test
+  void streamUnknownToANewArbiter_isAdoptedFromItsProgress_andLearnsTheDigest() {
+    // After a view change the fetcher re-announces itself; a node streaming the key only reports
+    // progress. Without adoption it would never hear the digest its body must match.
+    NodeId fetcher = nodes.get(0);
+    NodeId streaming = nodes.get(1);
+    arbiter.onMessage(0, fetcher, new Fetching(KEY, URL, 4_000_000));
+    assertEquals(List.of(), arbiter.onMessage(10, streaming, new Progress(KEY, 3_000_000)));
+
+    List<Action> actions = arbiter.onMessage(20, fetcher, new Done(KEY, 9_000_000, DIGEST));
+
+    assertEquals(new Announce(KEY, 9_000_000, DIGEST), answer(actions, streaming));
+  }
+
+  @Test
+  void streamReportingAfterTheFetchEnded_isToldTheDigestAtOnce() {
+    arbiter.onMessage(0, nodes.get(0), new Fetching(KEY, URL, 0));
+    arbiter.onMessage(5, nodes.get(0), new Done(KEY, 9_000_000, DIGEST));
+
+    List<Action> actions = arbiter.onMessage(10, nodes.get(1), new Progress(KEY, 8_000_000));
+
+    assertEquals(new Announce(KEY, 9_000_000, DIGEST), answer(actions, nodes.get(1)));
+  }
+
+  @Test
+  void leaseInheritedFromAnArbiterThatAdoptedTheStream_usesTheStreamsOwnRequestId() {
+    NodeId self = nodes.get(2);
+    NodeId other = nodes.get(3);
+    Scheduler receiver = new Scheduler(self, SchedulerConfig.defaults());
+    receiver.onViewChanged(0, List.of(self, other, arbiter.self()));
+    receiver.onRequest(0, 7, KEY, URL);
+    NodeId arbiterOfKey = receiver.arbiterOf(KEY);
+    receiver.onMessage(1, arbiterOfKey, new StreamFrom(7, KEY, List.of(other)));
+
+    List<Action> actions = receiver.onMessage(2, arbiterOfKey, new Grant(-1, KEY, 5_000));
+
+    assertEquals(List.of(new Action.FetchUpstream(7, KEY, URL, 5_000)), actions);
   }
 
   @Test
