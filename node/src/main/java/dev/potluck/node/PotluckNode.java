@@ -137,6 +137,7 @@ public final class PotluckNode {
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
         config.readerStallTimeout().toMillis(), ApiRoutes.router(vertx, this::status));
     return vertx.createHttpServer(options)
+        .connectionHandler(front::connected)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e)))
