@@ -181,6 +181,7 @@ public final class PotluckNode {
     // The savings chart has a past even for the first visitor.
     vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
     return vertx.createHttpServer(options)
+        .connectionHandler(front::connected)
         .requestHandler(front)
         .listen(listen.port(), listen.host())
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e)))

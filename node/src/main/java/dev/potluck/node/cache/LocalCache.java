@@ -105,6 +105,8 @@ public final class LocalCache {
     int joined;
     /** Peers waiting for this flight's first bytes ({@link #peekSoon}). */
     int peersWaiting;
+    /** Started by {@link #prefetch}: the first request to open it takes it over as its own. */
+    boolean prefetched;
 
     Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
       this.key = key;
@@ -156,6 +158,10 @@ public final class LocalCache {
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
     ObjectKey key = ObjectKey.of(url);
     Flight flight = flights.get(key);
+    if (flight != null && flight.prefetched) {
+      flight.prefetched = false;
+      return flight.answer.future().andThen(ar -> count(ar.result()));
+    }
     if (flight != null) {
       flight.joined++;
       return flight.answer.future().map(s -> s instanceof Source.Live live
@@ -180,6 +186,29 @@ public final class LocalCache {
       return route(key, url, userAgent).andThen(ar -> count(ar.result()));
     }
     return fetch(key, url, null, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+  }
+
+  /**
+   * Starts fetching {@code url} ahead of the request that will ask for it: a client pipelining several
+   * GETs on one connection is answered in order, and a miss queued behind another would otherwise
+   * start only when its turn comes. Only an object neither stored nor already under way is fetched,
+   * exactly as {@link #open} would; the first {@code open} of it then takes the fetch over as its
+   * own (answered as a miss, not as a joined request).
+   */
+  public void prefetch(CanonicalUrl url, String userAgent) {
+    ObjectKey key = ObjectKey.of(url);
+    if (flights.containsKey(key) || store.get(key).isPresent()) {
+      return;
+    }
+    if (router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+      route(key, url, userAgent);
+    } else {
+      fetch(key, url, null, userAgent, Origin.upstream(url));
+    }
+    Flight flight = flights.get(key);
+    if (flight != null) {
+      flight.prefetched = true;
+    }
   }
 
   /**

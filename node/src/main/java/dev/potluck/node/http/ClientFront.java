@@ -7,6 +7,7 @@ import dev.potluck.protocol.InvalidUrlException;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -74,6 +75,43 @@ public final class ClientFront implements Handler<HttpServerRequest> {
     } else {
       local.handle(request);
     }
+  }
+
+  /**
+   * Starts the fetch for a GET that waits on its connection behind an earlier request (see
+   * {@link PipelinedPrefetch}), when this front would fetch it anyway: from an allowed client, for a
+   * proxy or mirror URL of an object not stored yet (its cache-control headers only matter for a
+   * stored copy). Anything else is answered in its turn as usual. Call on the node's context.
+   */
+  void prefetch(String uri, String remote, String userAgent) {
+    if (!access.allows(remote)) {
+      return;
+    }
+    CanonicalUrl url;
+    try {
+      if (isAbsolute(uri)) {
+        url = CanonicalUrl.parse(uri);
+      } else if (uri.startsWith(MIRROR_PREFIX)) {
+        String nameAndRest = uri.substring(MIRROR_PREFIX.length());
+        int slash = nameAndRest.indexOf('/');
+        Mirror mirror = slash < 0 ? null : mirrors.get(nameAndRest.substring(0, slash));
+        if (mirror == null) {
+          return;
+        }
+        url = mirror.resolve(nameAndRest.substring(slash + 1));
+      } else {
+        return;
+      }
+    } catch (InvalidUrlException e) {
+      return; // answered with its error in its turn
+    }
+    log.debug("{} pipelined GET {}: fetching ahead", remote, url);
+    cache.prefetch(url, userAgent);
+  }
+
+  /** Watches a new connection for pipelined requests, to {@link #prefetch} them. */
+  public void connected(HttpConnection connection) {
+    PipelinedPrefetch.install(connection, this);
   }
 
   private void serveMirror(HttpServerRequest request, String nameAndRest) {

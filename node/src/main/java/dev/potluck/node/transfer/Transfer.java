@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -162,7 +163,8 @@ public final class Transfer {
       fail(new IOException("upstream sent more than the " + head.length() + " bytes it announced"));
       return false;
     }
-    digest.update(chunk.getBytes());
+    // Digest the bytes where they lie: getBytes() would copy each chunk into a new array first.
+    digest.update(((BufferInternal) chunk).getByteBuf().nioBuffer());
     queue.add(chunk);
     queuedBytes += chunk.length();
     writeNext();

@@ -1,0 +1,72 @@
+package dev.potluck.node.http;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+/**
+ * Sees each request on a client connection as it is decoded, before the HTTP server queues it. HTTP/1.1
+ * answers a connection's requests in order, and the server hands a request to {@link ClientFront} only
+ * once the one before it has been answered; a client that pipelines (apt sends several GETs at once)
+ * would have each miss start only when its turn comes. A GET that arrives while an earlier request on
+ * its connection is still unanswered is therefore passed to {@link ClientFront#prefetch} at once, so
+ * its fetch runs alongside; the responses still go out in order.
+ */
+final class PipelinedPrefetch extends ChannelDuplexHandler {
+
+  private static final String NAME = "potluck-pipelined-prefetch";
+
+  private final ClientFront front;
+  private final Context context;
+  private final String remote;
+  /** Requests read whose responses have not been written whole yet. */
+  private int unanswered;
+
+  private PipelinedPrefetch(ClientFront front, Context context, String remote) {
+    this.front = front;
+    this.context = context;
+    this.remote = remote;
+  }
+
+  /**
+   * Watches {@code connection}'s requests for {@code front}. Call from the server's connection handler,
+   * on the connection's context (where {@code front}'s requests are handled too).
+   */
+  static void install(HttpConnection connection, ClientFront front) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return; // another kind of connection (HTTP/2): it has no head-of-line queue to work around
+    }
+    ChannelHandlerContext vertxHandler = base.channelHandlerContext();
+    String remote = connection.remoteAddress() == null ? null : connection.remoteAddress().hostAddress();
+    vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME,
+        new PipelinedPrefetch(front, base.context(), remote));
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (msg instanceof HttpRequest request) {
+      if (unanswered > 0 && request.method() == HttpMethod.GET && request.decoderResult().isSuccess()) {
+        String uri = request.uri();
+        String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        context.runOnContext(v -> front.prefetch(uri, remote, userAgent));
+      }
+      unanswered++;
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+    if (msg instanceof LastHttpContent && unanswered > 0) {
+      unanswered--;
+    }
+    super.write(ctx, msg, promise);
+  }
+}
