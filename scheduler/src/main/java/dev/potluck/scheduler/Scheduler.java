@@ -438,8 +438,17 @@ public final class Scheduler {
     Message answer;
     if (!state.holders.isEmpty()) {
       List<NodeId> ranked = loads.rank(new ArrayList<>(state.holders.keySet()), Rendezvous.keyBits(key), now);
-      List<NodeId> offered = ranked.subList(0, Math.min(config.maxHoldersOffered(), ranked.size()));
+      List<NodeId> offered = new ArrayList<>(ranked.subList(0, Math.min(config.maxHoldersOffered(), ranked.size())));
+      NodeId relay = holderRelay(state, offered.get(0), from, now);
+      if (relay != null) {
+        offered.add(0, relay); // the holders stay behind it as fallbacks
+        if (offered.size() > config.maxHoldersOffered()) {
+          offered.remove(offered.size() - 1);
+        }
+      }
       loads.assigned(offered.get(0), now);
+      // Registered as a receiver, so that later requesters can relay from it in turn.
+      state.receivers.put(from, new KeyState.Receiver(offered.get(0), want.requestId()));
       answer = new FetchFrom(want.requestId(), key, offered, state.size, state.sha256);
     } else if (state.lease != null) {
       List<NodeId> sources = streamSources(state, from);
@@ -497,6 +506,30 @@ public final class Scheduler {
       sources.add(fetcher);
     }
     return sources;
+  }
+
+  /**
+   * When even the least loaded holder of a complete object already has {@code maxUploads} uploads
+   * (gossiped, or assigned since), the receiver furthest along with a free slot: a crowd asking a few
+   * holders at once (a warm LAN) becomes a relay tree rather than N copies through their ports. Null
+   * when a holder has room, or no receiver has.
+   */
+  private NodeId holderRelay(KeyState state, NodeId bestHolder, NodeId requester, long now) {
+    if (loads.weight(bestHolder, now) < config.maxUploads()) {
+      return null;
+    }
+    Map<NodeId, Integer> children = state.childCounts();
+    NodeId relay = null;
+    long relayBytes = -1;
+    for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
+      NodeId node = e.getKey();
+      if (!node.equals(requester) && children.getOrDefault(node, 0) < config.maxUploads()
+          && e.getValue().bytes > relayBytes) {
+        relay = node;
+        relayBytes = e.getValue().bytes;
+      }
+    }
+    return relay;
   }
 
   /**

@@ -26,8 +26,14 @@ public record SchedulerConfig(
     long progressIntervalMillis,
     long assignmentWindowMillis) {
 
-  /** Four streams saturate a gigabit port with a WAN-speed source; more only slice it thinner. */
-  public static final int DEFAULT_MAX_UPLOADS = 4;
+  /**
+   * Two: a node forwards each byte it gets at most twice, so its upload port carries twice the WAN
+   * rate at most (a LAN port is usually that much faster), the relay tree is log2(N) deep, and uploads
+   * spread over the hosts. With four, the fetcher's port was the bottleneck once it was slower than
+   * four times the WAN (benchmarks/sim.sh, 8 hosts, WAN 100 / LAN 200 Mbit/s: makespan 1.35 x ideal
+   * with four, 1.00 with two; largest upload over mean 3.1 with four, 2.2 with two).
+   */
+  public static final int DEFAULT_MAX_UPLOADS = 2;
   public static final int DEFAULT_MAX_HOLDERS_OFFERED = 3;
   /** Short: a package manager is waiting, and upstream is always a valid answer. */
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 2_000;

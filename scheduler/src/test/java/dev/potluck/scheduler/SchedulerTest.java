@@ -20,6 +20,7 @@ import dev.potluck.protocol.Sha256;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** One arbiter's decisions, driven message by message. */
@@ -58,6 +59,23 @@ class SchedulerTest {
     assertEquals(new StreamFrom(2, KEY, List.of(nodes.get(0))),
         answer(arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL)), nodes.get(1)));
     assertEquals(1, arbiter.leases().size());
+  }
+
+  @Test
+  void crowdAskingOneHolder_becomesARelayTree_withTheHolderAsFallback() {
+    NodeId holder = nodes.get(0);
+    arbiter.onMessage(0, holder, new Have(KEY, 9_000_000, DIGEST));
+    int fanOut = SchedulerConfig.defaults().maxUploads();
+    for (int i = 1; i <= fanOut; i++) {
+      assertEquals(new FetchFrom(i, KEY, List.of(holder), 9_000_000, DIGEST),
+          answer(arbiter.onMessage(i, nodes.get(i), new Want(i, KEY, URL)), nodes.get(i)));
+    }
+    NodeId furthest = nodes.get(fanOut);
+    arbiter.onMessage(fanOut + 1, furthest, new Progress(KEY, 5_000_000));
+
+    NodeId late = nodes.get(fanOut + 1);
+    assertEquals(new FetchFrom(9, KEY, List.of(furthest, holder), 9_000_000, DIGEST),
+        answer(arbiter.onMessage(fanOut + 2, late, new Want(9, KEY, URL)), late));
   }
 
   @Test
@@ -117,7 +135,8 @@ class SchedulerTest {
 
     assertEquals(new Grant(3, KEY, 30_000_000), answer(actions, nodes.get(2)));
     assertEquals(new StreamFrom(2, KEY, List.of(nodes.get(2))), answer(actions, nodes.get(1)));
-    assertEquals(new StreamFrom(4, KEY, List.of(nodes.get(2))), answer(actions, nodes.get(3)));
+    // The third receiver was sent to a relay (the fetcher's fan-out of two was full): its source lives.
+    assertTrue(actions.stream().noneMatch(a -> a instanceof Action.Send s && s.to().equals(nodes.get(3))));
     assertEquals(nodes.get(2), arbiter.leases().get(KEY));
   }
 
@@ -149,7 +168,9 @@ class SchedulerTest {
       arbiter.onMessage(2, nodes.get(3), new Want(10 + i, KEY, URL));
     }
     FetchFrom later = (FetchFrom) answer(arbiter.onMessage(3, nodes.get(4), new Want(20, KEY, URL)), nodes.get(4));
-    assertEquals(busy, later.holders().get(0));
+    // Both holders are now at the fan-out: a node already receiving it relays, the holders behind it.
+    assertEquals(nodes.get(2), later.holders().get(0));
+    assertEquals(Set.of(busy, idle), Set.copyOf(later.holders().subList(1, 3)));
 
     // The idle holder's own gossip, well after those assignments, says they are over: it leads again.
     arbiter.onMessage(1_000, idle, new Load(0, 0, 0, 0, 7879, "t"));

@@ -43,6 +43,8 @@ final class SimulatedCluster {
     final Map<ObjectKey, Sha256> expected = new HashMap<>();
     /** Keys this host fetches upstream; a stream of the same key stops, as in the real node. */
     final Set<ObjectKey> fetchingUpstream = new HashSet<>();
+    /** Keys this host takes from holders now; it serves them to others as it receives them. */
+    final Set<ObjectKey> takingFromHolders = new HashSet<>();
     /** Active outgoing streams, for fan-out checks. */
     int uploads;
     int maxConcurrentUploads;
@@ -317,6 +319,12 @@ final class SimulatedCluster {
       return;
     }
     Host holder = hosts.get(f.holders().get(index));
+    host.takingFromHolders.add(f.key());
+    if (holder.alive && !holder.complete.contains(f.key()) && holder.takingFromHolders.contains(f.key())) {
+      // A relay still receiving it: follow it (coarsely, as a body that arrives once the relay's has).
+      at(now + STEP_MILLIS, () -> fetchFromHolder(host, f, index));
+      return;
+    }
     if (!holder.alive || !holder.complete.contains(f.key())) {
       fetchFromHolder(host, f, index + 1);
       return;
@@ -330,6 +338,7 @@ final class SimulatedCluster {
       if (host.alive) {
         host.bytes.put(f.key(), f.size());
         host.complete.add(f.key());
+        host.takingFromHolders.remove(f.key());
         perform(host, host.scheduler.onLocalHave(now, f.key(), url(f.key()), f.size(), f.sha256()));
       }
     });
