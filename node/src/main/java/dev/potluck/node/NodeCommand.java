@@ -82,7 +82,7 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
 
-  @Option(names = "--max-uploads", paramLabel = "N", description = "How many peers may download from this node at once (1-1024). Default: 8.")
+  @Option(names = "--max-uploads", paramLabel = "N", description = "How many peer downloads this node serves at once (1-1024). Default: 16.")
   String maxUploads;
 
   @Option(names = "--upload-rate", paramLabel = "RATE", description = "Cap on this node's total upload to peers, in bytes per second (12.5M) or bits (100mbit). Default: unlimited.")

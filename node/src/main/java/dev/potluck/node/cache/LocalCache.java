@@ -428,7 +428,8 @@ public final class LocalCache {
     }
     if (origin.peer() && flight.routed != null) {
       discard(response);
-      sourceFailed(flight, origin, new IOException(origin.where() + " answered " + status + " " + response.statusMessage()));
+      String answer = origin.where() + " answered " + status + " " + response.statusMessage();
+      sourceFailed(flight, origin, status == 503 ? new PeerBusyException(answer) : new IOException(answer));
       return;
     }
     discardPrepared(flight);

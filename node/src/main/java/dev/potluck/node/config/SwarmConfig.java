@@ -54,8 +54,11 @@ public record SwarmConfig(
   /** The cluster every node joins unless told otherwise, so that nodes on a LAN find each other unconfigured. */
   public static final String DEFAULT_CLUSTER = "potluck";
 
-  /** Enough to feed a room of fetchers at once without splitting a gigabit link into slivers. */
-  public static final int DEFAULT_MAX_UPLOADS = 8;
+  /**
+   * Each object is relayed to two peers at most, but apt keeps several objects in flight per host, so a
+   * node may feed a dozen streams at once; sixteen still leaves each a fair slice of a gigabit port.
+   */
+  public static final int DEFAULT_MAX_UPLOADS = 16;
 
   /** Upper bound of {@code max-uploads}: each upload holds a connection and a file open. */
   public static final int MAX_MAX_UPLOADS = 1024;

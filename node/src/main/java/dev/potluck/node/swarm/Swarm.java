@@ -2,6 +2,7 @@ package dev.potluck.node.swarm;
 
 import dev.potluck.node.cache.LocalCache;
 import dev.potluck.node.cache.MissRouter;
+import dev.potluck.node.cache.PeerBusyException;
 import dev.potluck.node.cache.RoutedFetch;
 import dev.potluck.node.cluster.ClusterSettings;
 import dev.potluck.node.cluster.JGroupsCluster;
@@ -52,6 +53,9 @@ public final class Swarm implements MissRouter {
 
   /** How often timeouts are checked, progress reported and load gossiped (each at its own pace). */
   static final long TICK_MILLIS = 100;
+  /** How long a request whose sources were all busy waits before asking them again, and how often. */
+  static final long BUSY_RETRY_MILLIS = 250;
+  static final int MAX_BUSY_ROUNDS = 40;
 
   /** How often this node tells the others what it is doing (for their dashboards). */
   static final long ACTIVITY_INTERVAL_MILLIS = 1_000;
@@ -70,6 +74,9 @@ public final class Swarm implements MissRouter {
     int next;
     NodeId current;
     Sha256 expected;
+    /** Some source of the current list answered 503 (busy), so the list is worth another round. */
+    boolean sawBusy;
+    int busyRounds;
 
     Request(long id, RoutedFetch fetch) {
       this.id = id;
@@ -225,6 +232,7 @@ public final class Swarm implements MissRouter {
   public void sourceFailed(RoutedFetch fetch, Throwable cause) {
     Request request = byKey.get(fetch.key());
     if (request != null && request.fetch == fetch) {
+      request.sawBusy |= cause instanceof PeerBusyException;
       tryNextSource(request);
     }
   }
@@ -363,6 +371,19 @@ public final class Swarm implements MissRouter {
       }
     }
     request.current = null;
+    if (request.sawBusy && request.busyRounds < MAX_BUSY_ROUNDS) {
+      // The LAN has it but its sources are at their upload caps: ask them again shortly instead of
+      // fetching a second copy from upstream.
+      request.sawBusy = false;
+      request.busyRounds++;
+      request.next = 0;
+      vertx.setTimer(BUSY_RETRY_MILLIS, t -> {
+        if (requests.get(request.id) == request && request.current == null && !request.fetch.isOver()) {
+          tryNextSource(request);
+        }
+      });
+      return;
+    }
     String url = request.fetch.url().toString();
     decide(s -> request.mode == Mode.STREAM
         ? s.onLocalStreamFailed(now(), request.id, request.fetch.key(), url)
