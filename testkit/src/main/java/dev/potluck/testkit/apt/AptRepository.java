@@ -1,13 +1,10 @@
 package dev.potluck.testkit.apt;
 
+import dev.potluck.testkit.Trees;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +107,7 @@ public final class AptRepository {
       }
       return new AptRepository(root, packages);
     } finally {
-      deleteRecursively(scratch);
+      Trees.delete(scratch);
     }
   }
 
@@ -179,7 +176,7 @@ public final class AptRepository {
             deb.toString())
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         .check();
-    deleteRecursively(tree);
+    Trees.delete(tree);
     String poolPath = root.relativize(deb).toString();
     return new Package(name, VERSION, poolPath, Files.size(deb), Sha256.of(deb));
   }
@@ -238,37 +235,4 @@ public final class AptRepository {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
   }
 
-  // Tolerates files vanishing underneath: a stopping gpg-agent removes its own sockets.
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    Files.walkFileTree(
-        dir,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-            if (e != null && !(e instanceof NoSuchFileException)) {
-              throw e;
-            }
-            Files.deleteIfExists(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
-  }
 }
