@@ -121,7 +121,7 @@ class NodeCommandTest {
     assertEquals(List.of(), config.seeds());
     assertTrue(config.mdns());
     assertNull(config.secret());
-    assertEquals(8, config.maxUploads());
+    assertEquals(16, config.maxUploads());
     assertEquals(0, config.uploadRateBytesPerSecond());
   }
 
