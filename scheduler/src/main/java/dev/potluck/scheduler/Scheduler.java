@@ -262,13 +262,7 @@ public final class Scheduler {
         actions.addAll(recoverLease(now, key, state, state.lease.fetcher));
       }
       if (state.lease != null) {
-        for (Map.Entry<NodeId, KeyState.Receiver> r : state.receivers.entrySet()) {
-          if (departed.contains(r.getValue().parent)) {
-            List<NodeId> sources = streamSources(state, r.getKey());
-            r.getValue().parent = sources.get(0);
-            actions.addAll(route(now, r.getKey(), new StreamFrom(r.getValue().requestId, key, sources)));
-          }
-        }
+        actions.addAll(repointBelow(now, key, state, departed));
       }
       forgetIfEmpty(key, state);
     }
@@ -466,11 +460,16 @@ public final class Scheduler {
    * free slots that is furthest along; the rest of the list are fallbacks.
    */
   private List<NodeId> streamSources(KeyState state, NodeId requester) {
+    return streamSources(state, requester, Set.of());
+  }
+
+  /** As above, never offering a node in {@code stalled} (being re-pointed itself) as a relay. */
+  private List<NodeId> streamSources(KeyState state, NodeId requester, Set<NodeId> stalled) {
     NodeId fetcher = state.lease.fetcher;
     List<NodeId> candidates = new ArrayList<>();
     candidates.add(fetcher);
     state.receivers.forEach((node, r) -> {
-      if (!node.equals(requester)) {
+      if (!node.equals(requester) && !stalled.contains(node)) {
         candidates.add(node);
       }
     });
@@ -569,11 +568,31 @@ public final class Scheduler {
     state.receivers.remove(heir);
     state.lease = new KeyState.Lease(heir, heirState.requestId, heirState.bytes, now);
     List<Action> actions = new ArrayList<>(route(now, heir, new Grant(heirState.requestId, key, heirState.bytes)));
-    for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
-      KeyState.Receiver r = e.getValue();
-      if (r.parent.equals(failed)) {
-        r.parent = heir;
-        actions.addAll(route(now, e.getKey(), new StreamFrom(r.requestId, key, List.of(heir))));
+    actions.addAll(repointBelow(now, key, state, Set.of(failed)));
+    return actions;
+  }
+
+  /**
+   * Points every receiver below {@code lost} (its children, their children, ...) at a live source. A
+   * relay whose own source died stalls its children too, and they would otherwise fetch upstream
+   * themselves once their recovery wait ran out.
+   */
+  private List<Action> repointBelow(long now, ObjectKey key, KeyState state, Set<NodeId> lost) {
+    Set<NodeId> affected = new HashSet<>(lost);
+    List<Action> actions = new ArrayList<>();
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
+        if (!affected.contains(e.getKey()) && affected.contains(e.getValue().parent)) {
+          affected.add(e.getKey());
+          // Not yet pointed anywhere: streamSources must not count it as a child of its old parent.
+          e.getValue().parent = e.getKey();
+          List<NodeId> sources = streamSources(state, e.getKey(), affected);
+          e.getValue().parent = sources.get(0);
+          actions.addAll(route(now, e.getKey(), new StreamFrom(e.getValue().requestId, key, sources)));
+          grew = true;
+        }
       }
     }
     return actions;
