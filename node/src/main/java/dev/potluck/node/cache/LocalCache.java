@@ -31,6 +31,7 @@ import io.vertx.core.http.HttpMethod;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +58,13 @@ public final class LocalCache {
   private final Upstream upstream;
   private final FreshnessPolicy freshness;
   private final LongSupplier clock;
+  /** How prefetched objects nobody has asked for yet were fetched; bounded, oldest forgotten first. */
+  private final Map<ObjectKey, Disposition> prefetchedDone = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Disposition> eldest) {
+      return size() > 1024;
+    }
+  };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
   private final CacheCounters counters = new CacheCounters();
 
@@ -160,6 +168,7 @@ public final class LocalCache {
     Flight flight = flights.get(key);
     if (flight != null && flight.prefetched) {
       flight.prefetched = false;
+      prefetchedDone.remove(key);
       return flight.answer.future().andThen(ar -> count(ar.result()));
     }
     if (flight != null) {
@@ -168,12 +177,14 @@ public final class LocalCache {
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s).andThen(ar -> count(ar.result()));
     }
     Optional<StoredObject> stored = store.get(key);
+    // A prefetch that finished before its request's turn is still that request's miss (or peer).
+    Disposition prefetchedAs = prefetchedDone.remove(key);
     if (stored.isPresent()) {
       StoredObject object = stored.get();
       FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.pathAndQuery()),
           object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
       if (decision == FreshnessPolicy.Decision.SERVE) {
-        Source hit = new Source.Stored(object, Disposition.HIT);
+        Source hit = new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs);
         count(hit);
         return Future.succeededFuture(hit);
       }
@@ -208,6 +219,11 @@ public final class LocalCache {
     Flight flight = flights.get(key);
     if (flight != null) {
       flight.prefetched = true;
+      flight.answer.future().onSuccess(source -> {
+        if (flight.prefetched) {
+          prefetchedDone.put(key, source.disposition());
+        }
+      });
     }
   }
 
