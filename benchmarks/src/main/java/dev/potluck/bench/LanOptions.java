@@ -45,7 +45,7 @@ final class LanOptions {
       description = "their total size, spread log-uniformly from 100 KiB (default 128; --quick 16)")
   Double totalMb;
 
-  @Option(names = "--sizes", paramLabel = "2M,100K,...", split = ",", converter = SizeConverter.class,
+  @Option(names = "--sizes", paramLabel = "2M,100K,...", split = ",", converter = BenchOptions.SizeConverter.class,
       description = "explicit package sizes instead (payload bytes of each .deb)")
   List<Long> sizes;
 
@@ -239,14 +239,6 @@ final class LanOptions {
     m.put("readyTimeoutSeconds", readyTimeoutSeconds);
     m.put("requestTimeoutSeconds", requestTimeoutSeconds);
     return m;
-  }
-
-  /** {@code --sizes} values: 100K, 2M, 1G or plain bytes. */
-  static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
-    @Override
-    public Long convert(String value) {
-      return BenchOptions.size(value.trim());
-    }
   }
 
   private static List<String> names(String flag, List<String> given, List<String> known) {
