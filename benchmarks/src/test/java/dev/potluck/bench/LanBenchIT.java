@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.potluck.bench.harness.Json;
+import dev.potluck.testkit.Programs;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class LanBenchIT {
   void threeSystemsSideBySide_everyFileVerified_upstreamBytesAsExpected() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")),
         "the LAN benchmark builds network namespaces and needs root; skipping as " + System.getProperty("user.name"));
-    List<String> missing = new ArrayList<>(PROGRAMS.stream().filter(p -> !onPath(p)).toList());
+    List<String> missing = new ArrayList<>(PROGRAMS.stream().filter(p -> !Programs.onPath(p)).toList());
     for (String binary : List.of("/usr/sbin/nginx", "/usr/sbin/apt-cacher-ng")) {
       if (!Files.isExecutable(Path.of(binary))) {
         missing.add(binary);
@@ -113,18 +114,5 @@ class LanBenchIT {
     // The upstream link's counter: nginx's log counts an aborted response in full.
     Map<?, ?> up = (Map<?, ?>) ((Map<?, ?>) systems.get(name)).get("upstream");
     return ((Number) up.get("wireOverUnique")).doubleValue();
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

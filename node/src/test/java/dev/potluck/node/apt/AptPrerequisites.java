@@ -3,9 +3,7 @@ package dev.potluck.node.apt;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.security.auth.module.UnixSystem;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.potluck.testkit.Programs;
 import java.util.List;
 
 /**
@@ -21,7 +19,7 @@ public final class AptPrerequisites {
 
   /** Call from {@code @BeforeAll} or a test; aborts it (skipped) with the reason. */
   public static void assumeMet() {
-    List<String> missing = PROGRAMS.stream().filter(p -> !onPath(p)).toList();
+    List<String> missing = PROGRAMS.stream().filter(p -> !Programs.onPath(p)).toList();
     assumeTrue(
         missing.isEmpty(),
         () -> "apt tests need " + missing + " on PATH (Debian packages apt, apt-utils, "
@@ -38,18 +36,5 @@ public final class AptPrerequisites {
     } catch (RuntimeException | LinkageError e) {
       return false; // not a Unix JDK
     }
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
   }
 }
