@@ -19,7 +19,6 @@ import dev.potluck.protocol.Message.Want;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,19 @@ import java.util.TreeSet;
  */
 public final class Scheduler {
 
-  /** A local request waiting for its arbiter's answer, or for a new source, until {@code deadline}. */
-  private record Pending(ObjectKey key, String url, long deadline) {}
+  /**
+   * What a local request waits for: the first answer to its Want ({@code ASKING}); a new source after
+   * its stream broke, which the arbiter sends once the view or the lease says the source is gone
+   * ({@code STALLED}); or the arbiter's answer to asking again after that wait ran out
+   * ({@code RECOVERING}).
+   */
+  private enum Phase { ASKING, STALLED, RECOVERING }
+
+  /**
+   * A local request waiting until {@code deadline}; {@code stalls} counts how often its streams broke,
+   * so a source that keeps failing is given up on rather than retried for ever.
+   */
+  private record Pending(ObjectKey key, String url, long deadline, Phase phase, int stalls) {}
 
   /** A key this node streams from a peer, for its own request {@code requestId}. */
   private record Stream(long requestId, Pending pending) {}
@@ -88,6 +98,8 @@ public final class Scheduler {
   static final int MAX_HELD = 10_000;
   /** The request id of a receiver adopted from its progress (see {@link #adoptStream}). */
   private static final long ADOPTED_REQUEST = -1;
+  /** How many times one request's streams may break before it fetches upstream on its own. */
+  static final int MAX_STALLS = 4;
   private long lastLoadSentAt = Long.MIN_VALUE;
   private Load lastLoadSent;
   private long decisions;
@@ -122,7 +134,7 @@ public final class Scheduler {
 
   /** A local client wants {@code key}, which this node does not hold. */
   public List<Action> onRequest(long now, long requestId, ObjectKey key, String url) {
-    pending.put(requestId, new Pending(key, url, now + config.requestTimeoutMillis()));
+    pending.put(requestId, new Pending(key, url, now + config.requestTimeoutMillis(), Phase.ASKING, 0));
     return route(now, arbiterOf(key), new Want(requestId, key, url));
   }
 
@@ -156,13 +168,22 @@ public final class Scheduler {
   /**
    * This node's stream of {@code key} from a peer broke, or every offered source failed (or lied, and is
    * blocklisted by the node). The arbiter re-points receivers of a departed source once the view says
-   * so (which takes the failure detector a moment); if no new source or lease arrives within
-   * {@link SchedulerConfig#streamRecoveryMillis}, this node fetches upstream, resuming from what it has.
+   * so (which takes the failure detector a moment). If no new source or lease arrives within
+   * {@link SchedulerConfig#streamRecoveryMillis}, this node asks the arbiter again, which then recovers
+   * a lease whose fetcher has gone quiet: the heir is chosen in one place, so however late the view
+   * change comes, one waiter resumes upstream, not every one whose wait ran out. Only an arbiter that
+   * does not answer either, or a request whose streams broke {@link #MAX_STALLS} times, makes this node
+   * fetch upstream on its own.
    */
   public List<Action> onLocalStreamFailed(long now, long requestId, ObjectKey key, String url) {
-    receiving.remove(key);
+    Stream broken = receiving.remove(key);
     progressSentAt.remove(key);
-    pending.put(requestId, new Pending(key, url, now + config.streamRecoveryMillis()));
+    Pending before = pending.remove(requestId);
+    int stalls = 1 + (broken != null ? broken.pending().stalls() : before != null ? before.stalls() : 0);
+    if (stalls > MAX_STALLS) {
+      return fetchAlone(now, requestId, key, url);
+    }
+    pending.put(requestId, new Pending(key, url, now + config.streamRecoveryMillis(), Phase.STALLED, stalls));
     return List.of();
   }
 
@@ -174,7 +195,7 @@ public final class Scheduler {
     receiving.remove(key);
     pending.remove(requestId);
     progressSentAt.remove(key);
-    return List.of(new Action.FetchUpstream(requestId, key, url, 0));
+    return fetchAlone(now, requestId, key, url);
   }
 
   /** The local request for {@code key} ended without a copy (its clients got an error): forget it. */
@@ -204,13 +225,21 @@ public final class Scheduler {
   /** Time passes: timeouts fire and load is gossiped. {@code localLoad} is this node's load now. */
   public List<Action> onTick(long now, Load localLoad) {
     List<Action> actions = new ArrayList<>();
-    for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, Pending> e = it.next();
+    for (Map.Entry<Long, Pending> e : new ArrayList<>(pending.entrySet())) {
       Pending p = e.getValue();
-      if (now >= p.deadline()) {
-        it.remove();
+      if (now < p.deadline()) {
+        continue;
+      }
+      long requestId = e.getKey();
+      if (p.phase() == Phase.STALLED) {
+        // Nobody re-pointed this stream: ask the arbiter, which can tell a quiet lease from a live one.
+        pending.put(requestId, new Pending(p.key(), p.url(), now + config.leaseTimeoutMillis(), Phase.RECOVERING,
+            p.stalls()));
+        actions.addAll(route(now, arbiterOf(p.key()), new Want(requestId, p.key(), p.url())));
+      } else {
         // The cluster did not answer in time: behave like a node on its own.
-        actions.add(new Action.FetchUpstream(e.getKey(), p.key(), p.url(), 0));
+        pending.remove(requestId);
+        actions.addAll(fetchAlone(now, requestId, p.key(), p.url()));
       }
     }
     for (Map.Entry<ObjectKey, KeyState> e : new ArrayList<>(arbitrated.entrySet())) {
@@ -277,9 +306,13 @@ public final class Scheduler {
         actions.addAll(route(now, arbiterOf(e.getKey()), new Fetching(e.getKey(), e.getValue().url(), 0)));
       }
     }
-    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+    for (Map.Entry<Long, Pending> e : new ArrayList<>(pending.entrySet())) {
       Pending p = e.getValue();
       if (arbiterMoved(p.key(), old)) {
+        // The new arbiter gets the whole wait to answer: its predecessor's silence is not its own.
+        long wait = p.phase() == Phase.ASKING ? config.requestTimeoutMillis() : config.leaseTimeoutMillis();
+        Phase phase = p.phase() == Phase.ASKING ? Phase.ASKING : Phase.RECOVERING;
+        pending.put(e.getKey(), new Pending(p.key(), p.url(), now + wait, phase, p.stalls()));
         actions.addAll(route(now, arbiterOf(p.key()), new Want(e.getKey(), p.key(), p.url())));
       }
     }
@@ -304,29 +337,24 @@ public final class Scheduler {
       // Either the answer to a Want, or a lease inherited while this node was streaming the key.
       // An arbiter that adopted this stream after a view change does not know the request's id: the
       // stream's own id is used.
-      long requestId = g.requestId();
-      Pending p = pending.remove(requestId);
-      if (p == null) {
-        Stream stream = receiving.remove(g.key());
-        p = stream == null ? null : stream.pending();
-        requestId = stream == null ? requestId : stream.requestId();
-      }
-      if (p == null) {
+      long requestId = localRequest(g.requestId(), g.key());
+      if (requestId == NO_REQUEST) {
         return List.of();
       }
-      fetching.put(g.key(), new Local(p.url(), -1, null));
-      return List.of(new Action.FetchUpstream(requestId, g.key(), p.url(), g.resumeFrom()));
+      Pending p = pending.remove(requestId);
+      Stream stream = receiving.remove(g.key());
+      String url = p != null ? p.url() : stream.pending().url();
+      fetching.put(g.key(), new Local(url, -1, null));
+      return List.of(new Action.FetchUpstream(requestId, g.key(), url, g.resumeFrom()));
     } else if (message instanceof StreamFrom s) {
       // Either the answer to a Want, or a new source for a stream whose source failed.
-      Pending p = pending.remove(s.requestId());
-      long requestId = s.requestId();
+      long requestId = localRequest(s.requestId(), s.key());
+      if (requestId == NO_REQUEST || fetching.containsKey(s.key())) {
+        return List.of();
+      }
+      Pending p = pending.remove(requestId);
       if (p == null) {
-        Stream stream = receiving.get(s.key());
-        if (stream == null) {
-          return List.of();
-        }
-        p = stream.pending();
-        requestId = stream.requestId();
+        p = receiving.get(s.key()).pending();
       }
       receiving.put(s.key(), new Stream(requestId, p));
       return List.of(new Action.StreamFromPeers(requestId, s.key(), s.sources()));
@@ -404,6 +432,7 @@ public final class Scheduler {
       }
     } else if (message instanceof Fetching f) {
       KeyState state = stateOf(f.key());
+      state.receivers.remove(from);
       if (state.lease == null) {
         state.lease = new KeyState.Lease(from, 0, f.bytes(), now);
       }
@@ -423,6 +452,15 @@ public final class Scheduler {
     decisions++;
     ObjectKey key = want.key();
     KeyState state = stateOf(key);
+    List<Action> recovered = recoverQuietLease(now, from, want, state);
+    if (answers(recovered, from, key)) {
+      return recovered;
+    }
+    KeyState.Lease held = state.lease;
+    if (held != null && held.fetcher.equals(from) && held.requestId == want.requestId()) {
+      // Its Want crossed the Grant that made it the fetcher: the same lease, again.
+      return route(now, from, new Grant(want.requestId(), key, held.bytes));
+    }
     // A node that asks does not have it, whatever it said before.
     state.holders.remove(from);
     state.receivers.remove(from);
@@ -452,7 +490,47 @@ public final class Scheduler {
       state.lease = new KeyState.Lease(from, want.requestId(), 0, now);
       answer = new Grant(want.requestId(), key, 0);
     }
-    return route(now, from, answer);
+    if (recovered.isEmpty()) {
+      return route(now, from, answer);
+    }
+    List<Action> actions = new ArrayList<>(recovered);
+    actions.addAll(route(now, from, answer));
+    return actions;
+  }
+
+  /**
+   * A receiver asking again means its stream broke and nobody re-pointed it. If the fetcher has also
+   * reported nothing for {@link SchedulerConfig#streamRecoveryMillis}, the lease is taken as lost now,
+   * before the view says so: the failure detector can be slow on a loaded host, and this is the one
+   * place where the heir is chosen, so however many receivers ask, one resumes upstream.
+   */
+  private List<Action> recoverQuietLease(long now, NodeId from, Want want, KeyState state) {
+    KeyState.Receiver asking = state.receivers.get(from);
+    KeyState.Lease lease = state.lease;
+    if (asking == null || lease == null || lease.fetcher.equals(from)
+        || now - lease.lastProgressAt < config.streamRecoveryMillis()) {
+      return List.of();
+    }
+    // Its own id, which an adopted receiver's record lacks, so that the answer finds the request.
+    KeyState.Receiver current = new KeyState.Receiver(asking.parent, want.requestId());
+    current.bytes = asking.bytes;
+    state.receivers.put(from, current);
+    return recoverLease(now, want.key(), state, lease.fetcher);
+  }
+
+  /** Whether {@code actions} already tell {@code node} where to take {@code key} from. */
+  private boolean answers(List<Action> actions, NodeId node, ObjectKey key) {
+    for (Action action : actions) {
+      if (action instanceof Action.Send send && send.to().equals(node)
+          && (send.message() instanceof Grant || send.message() instanceof StreamFrom)) {
+        return true;
+      }
+      if (node.equals(self) && (action instanceof Action.FetchUpstream f && f.key().equals(key)
+          || action instanceof Action.StreamFromPeers p && p.key().equals(key))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -599,6 +677,43 @@ public final class Scheduler {
   }
 
   // ---- helpers
+
+  private static final long NO_REQUEST = Long.MIN_VALUE;
+
+  /**
+   * The id of this node's own request that an arbiter's answer about {@code key} is for: {@code
+   * requestId} when it is waiting, else the one request waiting for or streaming {@code key} (an arbiter
+   * that adopted the stream after a view change does not know the id), else {@link #NO_REQUEST}.
+   */
+  private long localRequest(long requestId, ObjectKey key) {
+    if (pending.containsKey(requestId)) {
+      return requestId;
+    }
+    Stream stream = receiving.get(key);
+    if (stream != null) {
+      return stream.requestId();
+    }
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      if (e.getValue().key().equals(key) && e.getValue().phase() != Phase.ASKING) {
+        return e.getKey();
+      }
+    }
+    return NO_REQUEST;
+  }
+
+  /**
+   * This node fetches {@code key} upstream without a lease (the cluster did not answer, or every source
+   * failed). It still tells the arbiter, so that later requesters stream from it rather than being
+   * granted a second fetch.
+   */
+  private List<Action> fetchAlone(long now, long requestId, ObjectKey key, String url) {
+    List<Action> actions = new ArrayList<>();
+    actions.add(new Action.FetchUpstream(requestId, key, url, 0));
+    if (fetching.putIfAbsent(key, new Local(url, -1, null)) == null) {
+      actions.addAll(route(now, arbiterOf(key), new Fetching(key, url, 0)));
+    }
+    return actions;
+  }
 
   private List<Action> route(long now, NodeId to, Message message) {
     if (to.equals(self)) {

@@ -98,6 +98,38 @@ class SchedulerSimulationTest {
         "upstream sent " + sim.upstreamBytes(key) + " bytes for a " + (40 * MB) + "-byte object");
   }
 
+  /**
+   * The failure detector can take longer than a receiver's recovery wait on a loaded host. Every
+   * receiver's wait then runs out before any view says the fetcher is gone; they used to fetch upstream
+   * each on its own (five fetches, 3.1 times the size). Whether the dead fetcher was also the key's
+   * arbiter or not, and however unevenly the view arrives, one heir resumes.
+   */
+  @Test
+  void fetcherDies_viewChangeLaterThanTheRecoveryWait_oneHeirResumes() {
+    for (long seed = 1; seed <= 8; seed++) {
+      for (long detect : new long[] {4_900, 5_100, 7_000, 12_000}) {
+        for (long stagger : new long[] {0, 700}) {
+          SimulatedCluster sim = new SimulatedCluster(5, CONFIG.withMaxUploads(16), seed, 1, 4 * MB, 100 * MB);
+          ObjectKey key = sim.object("late-view", 48 * MB);
+          SimulatedCluster.Host fetcher = sim.host(0);
+          sim.request(fetcher, key);
+          sim.runUntil(100);
+          sim.burst(sim.hosts().subList(1, 5), key, 10);
+          sim.at(3_600, () -> sim.killSeenLate(fetcher, detect, stagger));
+          sim.runUntil(120_000);
+
+          String where = "seed " + seed + ", view after " + detect + " ms, stagger " + stagger + " ms, fetcher "
+              + (fetcher.scheduler.arbiterOf(key).equals(fetcher.id) ? "was" : "was not") + " the arbiter";
+          for (SimulatedCluster.Host h : sim.hosts().subList(1, 5)) {
+            assertTrue(h.complete.contains(key), "a survivor did not complete; " + where);
+          }
+          assertEquals(2, sim.upstreamFetches(key), "the first fetch and one resumed fetch; " + where);
+          assertTrue(sim.upstreamBytes(key) < 1.1 * 48 * MB, "upstream sent " + sim.upstreamBytes(key) + "; " + where);
+        }
+      }
+    }
+  }
+
   @Test
   void partitionThenMerge_eachSideFetchesOnceThenHoldersAreShared() {
     SimulatedCluster sim = cluster(10, 5);

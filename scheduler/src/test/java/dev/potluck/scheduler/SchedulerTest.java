@@ -216,16 +216,67 @@ class SchedulerTest {
   }
 
   @Test
-  void brokenStream_waitsForTheArbiterToRepointItThenFallsBackUpstream() {
+  void brokenStream_waitsForARepointThenAsksTheArbiterThenFallsBackUpstream() {
     Scheduler receiving = requesterIn(nodes.get(1));
     receiving.onRequest(0, 2, KEY, URL);
     receiving.onMessage(1, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(0))));
     Load idle = new Load(0, 0, 0, 0, 7879, "t");
     assertEquals(List.of(), receiving.onLocalStreamFailed(100, 2, KEY, URL));
     long recovery = SchedulerConfig.DEFAULT_STREAM_RECOVERY_MILLIS;
-    assertTrue(receiving.onTick(100 + recovery - 1, idle).stream().noneMatch(a -> a instanceof Action.FetchUpstream),
-        "the arbiter gets the failure detector's time to re-point the stream");
-    assertTrue(receiving.onTick(100 + recovery, idle).contains(new Action.FetchUpstream(2, KEY, URL, 0)));
+    assertTrue(receiving.onTick(100 + recovery - 1, idle).stream().noneMatch(a -> a instanceof Action.Send s
+        && s.message() instanceof Want), "the arbiter gets the failure detector's time to re-point the stream");
+    assertTrue(receiving.onTick(100 + recovery, idle).contains(new Action.Send(arbiter.self(), new Want(2, KEY, URL))),
+        "then it is asked again, and not fetched behind its back");
+    long asked = 100 + recovery;
+    long lease = SchedulerConfig.DEFAULT_LEASE_TIMEOUT_MILLIS;
+    assertTrue(receiving.onTick(asked + lease - 1, idle).stream().noneMatch(a -> a instanceof Action.FetchUpstream));
+    List<Action> alone = receiving.onTick(asked + lease, idle);
+    assertTrue(alone.contains(new Action.FetchUpstream(2, KEY, URL, 0)), "a silent arbiter: upstream alone");
+    assertTrue(alone.contains(new Action.Send(arbiter.self(), new Fetching(KEY, URL, 0))),
+        "and the arbiter is told, so that later requesters stream from it");
+  }
+
+  @Test
+  void streamBreakingAgainAndAgain_fetchesUpstreamAfterMaxStalls() {
+    Scheduler receiving = requesterIn(nodes.get(1));
+    receiving.onRequest(0, 2, KEY, URL);
+    for (int i = 1; i <= Scheduler.MAX_STALLS; i++) {
+      receiving.onMessage(i * 10, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(0))));
+      assertEquals(List.of(), receiving.onLocalStreamFailed(i * 10 + 5, 2, KEY, URL));
+    }
+    receiving.onMessage(1_000, arbiter.self(), new StreamFrom(2, KEY, List.of(nodes.get(0))));
+    assertTrue(receiving.onLocalStreamFailed(1_005, 2, KEY, URL).contains(new Action.FetchUpstream(2, KEY, URL, 0)));
+  }
+
+  @Test
+  void receiverAskingAgain_whileTheFetcherIsQuiet_oneHeirIsGranted() {
+    NodeId fetcher = nodes.get(0);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, nodes.get(1), new Want(2, KEY, URL));
+    arbiter.onMessage(1, nodes.get(2), new Want(3, KEY, URL));
+    arbiter.onMessage(900, fetcher, new Progress(KEY, 9_000));
+    arbiter.onMessage(950, nodes.get(1), new Progress(KEY, 8_000));
+    arbiter.onMessage(950, nodes.get(2), new Progress(KEY, 7_000));
+    long quiet = 900 + SchedulerConfig.DEFAULT_STREAM_RECOVERY_MILLIS;
+    // Asked again before the fetcher has been quiet for the recovery wait: it is still the source.
+    List<Action> early = arbiter.onMessage(quiet - 1, nodes.get(2), new Want(3, KEY, URL));
+    assertEquals(List.of(new Action.Send(nodes.get(2), new StreamFrom(3, KEY, List.of(fetcher)))), early);
+    // Both receivers ask again once it is quiet (the view has not noticed the death yet).
+    List<Action> first = arbiter.onMessage(quiet, nodes.get(2), new Want(3, KEY, URL));
+    List<Action> second = arbiter.onMessage(quiet + 1, nodes.get(1), new Want(2, KEY, URL));
+    List<Action> all = new ArrayList<>(first);
+    all.addAll(second);
+    // The heir's own second Want crossed its Grant: it may hear the Grant again, nobody else hears one.
+    long heirs = all.stream().filter(a -> a instanceof Action.Send s && s.message() instanceof Grant)
+        .map(a -> ((Action.Send) a).to()).distinct().count();
+    assertEquals(1, heirs, "one heir: " + all);
+    assertTrue(second.contains(new Action.Send(nodes.get(1), new Grant(2, KEY, 8_000))),
+        "a Want that crossed its Grant is answered with the same lease: " + second);
+    assertTrue(first.contains(new Action.Send(nodes.get(1), new Grant(2, KEY, 8_000))),
+        "the receiver furthest along inherits the lease: " + first);
+    assertTrue(all.contains(new Action.Send(nodes.get(2), new StreamFrom(3, KEY, List.of(nodes.get(1))))),
+        "the other streams from the heir: " + all);
+    assertEquals(nodes.get(1), arbiter.leases().get(KEY));
   }
 
   @Test
@@ -246,7 +297,8 @@ class SchedulerTest {
     Scheduler requester = requesterIn(nodes.get(1));
     requester.onRequest(0, 3, KEY, URL);
     requester.onMessage(1, arbiter.self(), new FetchFrom(3, KEY, List.of(nodes.get(0)), 100, DIGEST));
-    assertEquals(List.of(new Action.FetchUpstream(3, KEY, URL, 0)), requester.onLocalSourcesFailed(2, 3, KEY, URL));
+    assertEquals(List.of(new Action.FetchUpstream(3, KEY, URL, 0), new Action.Send(arbiter.self(), new Fetching(KEY, URL, 0))),
+        requester.onLocalSourcesFailed(2, 3, KEY, URL));
     assertTrue(requester.onTick(60_000, new Load(0, 0, 0, 0, 7879, "t")).stream()
         .noneMatch(a -> a instanceof Action.FetchUpstream), "and only once");
   }

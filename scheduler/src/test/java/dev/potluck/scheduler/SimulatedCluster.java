@@ -139,6 +139,23 @@ final class SimulatedCluster {
     at(now + detectMillis, () -> viewChange(aliveIds()));
   }
 
+  /**
+   * {@code kill -9} seen late and unevenly, as on a loaded host: the i-th surviving host installs the
+   * new view {@code detectMillis + i * staggerMillis} after the death.
+   */
+  void killSeenLate(Host host, long detectMillis, long staggerMillis) {
+    trace("kill " + short8(host.id));
+    host.alive = false;
+    List<NodeId> view = aliveIds();
+    int i = 0;
+    for (Host h : hosts.values()) {
+      if (h.alive) {
+        long at = now + detectMillis + i++ * staggerMillis;
+        at(at, () -> viewChange(view, List.of(h)));
+      }
+    }
+  }
+
   /** Splits the alive hosts into two groups that cannot talk, each with its own view. */
   void partition(Collection<Host> a, Collection<Host> b) {
     Set<NodeId> ida = ids(a);
