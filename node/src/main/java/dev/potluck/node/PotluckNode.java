@@ -161,7 +161,7 @@ public final class PotluckNode {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
-    Router api = ApiRoutes.router(vertx, this::status, this::objects);
+    Router api = ApiRoutes.router(vertx, this::status, this::objects, this::purge);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
         config.readerStallTimeout().toMillis(), api);
     NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
@@ -234,6 +234,9 @@ public final class PotluckNode {
       }
     };
     clusterName = settings.clusterName();
+    // Without a secret anyone on the LAN may join, so only what an authority vouches for is taken
+    // from members; with one, every member is someone the admin let in.
+    cache.useAuthorities(cache.authorities(), settings.secret() != null);
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
             store, uploads, Version.current(), timings, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
@@ -329,6 +332,22 @@ public final class PotluckNode {
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
         counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters));
+  }
+
+  /**
+   * Drops the object named by {@code target}, an object key (64 hex digits) or a URL, from this node's
+   * cache. Call on the node's context.
+   */
+  public Future<Boolean> purge(String target) {
+    ObjectKey key;
+    try {
+      key = target.matches("[0-9a-fA-F]{64}") ? new ObjectKey(target.toLowerCase(java.util.Locale.ROOT))
+          : ObjectKey.of(CanonicalUrl.parse(target));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("'" + target + "' is neither an object key (64 hex"
+          + " digits) nor a URL: " + e.getMessage()));
+    }
+    return cache.purge(key);
   }
 
   /**

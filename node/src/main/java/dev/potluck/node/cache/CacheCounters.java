@@ -1,5 +1,6 @@
 package dev.potluck.node.cache;
 
+import dev.potluck.node.trust.Authority;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -14,6 +15,16 @@ public final class CacheCounters {
   private long peerRequests;
   private long peerBytes;
   private long verificationFailures;
+  private final EnumMap<Authority, Long> verified = new EnumMap<>(Authority.class);
+
+  void countVerified(Authority authority) {
+    verified.merge(authority, 1L, Long::sum);
+  }
+
+  /** Objects committed after a check against {@code authority}. */
+  public long verified(Authority authority) {
+    return verified.getOrDefault(authority, 0L);
+  }
 
   void answered(Disposition d) {
     answers.merge(d, 1L, Long::sum);

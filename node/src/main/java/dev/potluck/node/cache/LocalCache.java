@@ -8,6 +8,9 @@ import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.transfer.ResponseHead;
 import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.VerificationException;
+import dev.potluck.node.trust.Authorities;
+import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.upstream.UpstreamFailure;
 import dev.potluck.node.upstream.Validators;
@@ -66,6 +69,8 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
+  /** Stored objects re-read and found right since this node started (see {@link #checkBeforeSharing}). */
+  private final java.util.Set<ObjectKey> checkedForPeers = new java.util.HashSet<>();
   private final CacheCounters counters = new CacheCounters();
 
   /** How often in a row a body cut off upstream is resumed without gaining a byte before its clients get the error. */
@@ -78,6 +83,13 @@ public final class LocalCache {
 
   /** Decides where misses of shareable objects come from; null when the node runs alone. */
   private MissRouter router;
+  /** What vouches for objects' bytes. */
+  private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
+  /**
+   * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
+   * where every member is one the admin let in.
+   */
+  private boolean shareUnverified;
 
   /**
    * One fetch in progress and everyone waiting for it. Its bytes may come from several sources in
@@ -94,6 +106,10 @@ public final class LocalCache {
     final Promise<Source> answer = Promise.promise();
     /** A digest announced before the transfer existed, applied when it does. */
     Sha256 announced;
+    /** What an authority says the body must be, or null: then it wins over any member's word. */
+    Expectation authority;
+    /** Some of the body came from a peer. */
+    boolean fromPeer;
     /** The partial file, created while the first request is under way, so no time is lost after. */
     Future<Prepared> prepared;
     Future<PartialFile> reserved;
@@ -193,10 +209,19 @@ public final class LocalCache {
     if (headOnly) {
       return head(url, userAgent).andThen(ar -> count(ar.result()));
     }
-    if (router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+    if (routable(url)) {
       return route(key, url, userAgent).andThen(ar -> count(ar.result()));
     }
     return fetch(key, url, null, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+  }
+
+  /**
+   * Whether the cluster may supply {@code url}: an immutable object, which an authority vouches for or
+   * which members of a cluster with a secret may vouch for.
+   */
+  private boolean routable(CanonicalUrl url) {
+    return router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE
+        && (shareUnverified || authorities.lookup(url) != null);
   }
 
   /**
@@ -211,7 +236,7 @@ public final class LocalCache {
     if (flights.containsKey(key) || store.get(key).isPresent()) {
       return;
     }
-    if (router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+    if (routable(url)) {
       route(key, url, userAgent);
     } else {
       fetch(key, url, null, userAgent, Origin.upstream(url));
@@ -233,6 +258,21 @@ public final class LocalCache {
    */
   public void routeMissesWith(MissRouter router) {
     this.router = router;
+  }
+
+  /**
+   * Checks every object against {@code authorities} from now on.
+   *
+   * @param shareUnverified whether objects no authority vouches for may still come from peers (a
+   *     cluster with a secret)
+   */
+  public void useAuthorities(Authorities authorities, boolean shareUnverified) {
+    this.authorities = authorities;
+    this.shareUnverified = shareUnverified;
+  }
+
+  public Authorities authorities() {
+    return authorities;
   }
 
   /**
@@ -260,6 +300,14 @@ public final class LocalCache {
   public void expectDigest(ObjectKey key, Sha256 sha256) {
     Flight flight = flights.get(key);
     if (flight == null) {
+      return;
+    }
+    if (flight.authority != null) {
+      // A member's word never replaces an authority's; a disagreement shows when the body is checked.
+      if (!flight.authority.sha256().equals(sha256)) {
+        log.warn("{}: a member announced SHA-256 {}, but {} says {}", flight.url, sha256, flight.authority.source(),
+            flight.authority.sha256());
+      }
       return;
     }
     if (flight.transfer != null) {
@@ -302,12 +350,53 @@ public final class LocalCache {
   public Future<Source> peekSoon(ObjectKey key) {
     Flight flight = flights.get(key);
     if (flight == null || flight.transfer != null) {
-      return Future.succeededFuture(peek(key));
+      Source source = peek(key);
+      if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
+        return checkBeforeSharing(stored);
+      }
+      return Future.succeededFuture(source);
     }
     flight.peersWaiting++;
     return flight.answer.future().map(source -> source instanceof Source.Live ? source : peek(key))
         .otherwise(failure -> null)
         .andThen(answered -> flight.peersWaiting--);
+  }
+
+  /**
+   * Drops {@code key}'s stored object and tells the cluster this node no longer holds it. A fetch under
+   * way is left alone. Completes with whether an object was stored.
+   */
+  public Future<Boolean> purge(ObjectKey key) {
+    checkedForPeers.remove(key);
+    return onWorker(() -> store.remove(key)).map(removed -> {
+      if (removed.isPresent()) {
+        log.info("purged {} ({} bytes, sha256 {})", removed.get().meta().url(), removed.get().size(),
+            removed.get().meta().sha256());
+        if (router != null) {
+          router.dropped(key);
+        }
+      }
+      return removed.isPresent();
+    });
+  }
+
+  /**
+   * Re-reads a stored object the first time it is offered to a peer since this node started, against
+   * the digest recorded with it and the best authority for it: a copy rotted or altered on disk is
+   * caught here, at its holder, dropped, and the cluster told, rather than handed to the LAN.
+   */
+  private Future<Source> checkBeforeSharing(Source.Stored stored) {
+    StoredObject object = stored.object();
+    Expectation authority = authorities.lookup(CanonicalUrl.parse(object.meta().url()));
+    return onWorker(() -> StoredCheck.problem(object, authority)).compose(problem -> {
+      if (problem == null) {
+        checkedForPeers.add(object.key());
+        return Future.succeededFuture(stored);
+      }
+      counters.verificationFailure();
+      log.warn("dropping the stored copy of {}: {}", object.meta().url(), problem);
+      return purge(object.key()).<Source>map(purged -> null).otherwise(e -> null);
+    });
   }
 
   /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
@@ -370,6 +459,7 @@ public final class LocalCache {
 
   private Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
     Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong());
+    flight.authority = authorities.lookup(url);
     flights.put(key, flight);
     flight.prepared = prepare(key);
     return flight;
@@ -394,6 +484,7 @@ public final class LocalCache {
     Validators validators = flight.stale == null || origin.peer() ? Validators.NONE
         : new Validators(flight.stale.meta().etag(), flight.stale.meta().lastModified());
     if (origin.peer()) {
+      flight.fromPeer = true;
       counters.peerRequest();
     } else {
       counters.upstreamRequest();
@@ -592,13 +683,29 @@ public final class LocalCache {
       sourceFailed(flight, origin, new UpstreamFailure(502, origin.where() + ": " + e.getMessage()));
       return;
     }
+    Expectation authority = flight.authority;
+    if (authority != null && !authority.admitsLength(head.length())) {
+      response.request().reset();
+      String why = origin.where() + " sent " + head.length() + " bytes for " + flight.url + ", but "
+          + authority.source() + " says " + authority.size() + " bytes (SHA-256 " + authority.sha256() + ")";
+      if (origin.peer()) {
+        sourceFailed(flight, origin, new VerificationException(why));
+      } else {
+        counters.verificationFailure();
+        discardPrepared(flight);
+        settleFailure(flight, new UpstreamFailure(502, why));
+      }
+      return;
+    }
     Future<Prepared> prepared = flight.prepared;
     // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
     flight.reserved = prepared.compose(p -> head.length() > 0
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
-    if (origin.expected() != null) {
+    if (authority != null) {
+      transfer.expect(authority.sha256());
+    } else if (origin.expected() != null) {
       transfer.expect(origin.expected());
     } else if (origin.peer()) {
       transfer.awaitDigest();
@@ -682,6 +789,10 @@ public final class LocalCache {
       if (failure instanceof VerificationException) {
         counters.verificationFailure();
       }
+      if (failure instanceof VerificationException && flight.authority != null) {
+        failure = new VerificationException(flight.url + ": " + failure.getMessage() + " (" + flight.authority.source()
+            + "); nothing was kept");
+      }
       log.warn("fetching {} failed: {}", flight.url, failure == null ? "no partial file" : failure.getMessage());
       dropFeed(flight);
       Throwable cause = failure == null ? new IOException("no partial file") : failure;
@@ -699,6 +810,7 @@ public final class LocalCache {
       return;
     }
     flight.feed = null;
+    boolean fromUpstream = !flight.fromPeer;
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
@@ -711,6 +823,16 @@ public final class LocalCache {
         }
       } else {
         log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
+        countVerified(flight, fromUpstream);
+        checkedForPeers.add(flight.key);
+        if (fromUpstream && ar.result().isPresent()) {
+          // Metadata this node fetched itself may be the authority for what comes next.
+          StoredObject stored = ar.result().get();
+          onWorker(() -> {
+            authorities.observe(flight.url, stored.data(), sha256);
+            return null;
+          });
+        }
         if (flight.routed != null) {
           router.stored(flight.routed, meta.size(), sha256);
         }
@@ -795,6 +917,15 @@ public final class LocalCache {
    */
   private <T> Future<T> onWorker(java.util.concurrent.Callable<T> task) {
     return vertx.executeBlocking(task, false);
+  }
+
+  /** What vouched for a committed body. */
+  private void countVerified(Flight flight, boolean fromUpstream) {
+    if (flight.authority != null) {
+      counters.countVerified(flight.authority.authority());
+    } else if (fromUpstream) {
+      counters.countVerified(Authority.OWN_FETCH);
+    }
   }
 
   private void count(Source source) {

@@ -1,5 +1,6 @@
 package dev.potluck.node.cache;
 
+import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
 
 /**
@@ -22,4 +23,7 @@ public interface MissRouter {
 
   /** The fetch is over without a copy (its clients got an error); {@code cause} says why. */
   void failed(RoutedFetch fetch, Throwable cause);
+
+  /** This node no longer holds {@code key} (purged, or found wrong): nobody should be sent here for it. */
+  default void dropped(ObjectKey key) {}
 }

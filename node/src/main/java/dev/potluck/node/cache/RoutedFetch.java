@@ -57,7 +57,7 @@ public final class RoutedFetch {
    *     digest is announced later ({@link LocalCache#expectDigest})
    */
   public void fromPeer(String host, int port, byte[] secret, Sha256 sha256) {
-    if (sha256 != null && flight.transfer != null) {
+    if (sha256 != null && flight.transfer != null && flight.authority == null) {
       flight.transfer.expect(sha256);
     }
     cache.feed(flight, LocalCache.Origin.peer(flight.key, host, port, secret, sha256));

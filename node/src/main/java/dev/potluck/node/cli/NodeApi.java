@@ -103,11 +103,46 @@ final class NodeApi {
     return get(path, false);
   }
 
+  /**
+   * {@code DELETE}s the object named by {@code target} (an object key or a URL) from the node's cache.
+   *
+   * @return whether the node held it
+   * @throws NodeApiException when the node cannot be asked, or refuses the name (its message says why)
+   */
+  boolean purge(String target) {
+    String path = target.matches("[0-9a-fA-F]{64}") ? "/api/v1/objects/" + target
+        : "/api/v1/objects?url=" + java.net.URLEncoder.encode(target, java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), path);
+    int code = response.statusCode();
+    if (code == 200 || code == 404 || code == 400) {
+      JsonObject answer = json(response, path);
+      if (code == 400 || answer.getString("error") != null) {
+        throw new NodeApiException(answer.getString("error", "the node refused " + target));
+      }
+      if (answer.getBoolean("purged") == null) {
+        throw notANode(path + " answered JSON without 'purged'");
+      }
+      return answer.getBoolean("purged");
+    }
+    throw notANode("DELETE " + path + " answered HTTP " + code + firstLine(response.body()));
+  }
+
   private JsonObject get(String path, boolean required) {
-    HttpResponse<String> response;
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + path)).GET(), path);
+    int code = response.statusCode();
+    if (code == 404 && !required) {
+      return null;
+    }
+    if (code != 200) {
+      throw notANode(path + " answered HTTP " + code + firstLine(response.body()));
+    }
+    return json(response, path);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request, String path) {
     try {
-      response = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(ANSWER_TIMEOUT)
-          .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(request.timeout(ANSWER_TIMEOUT).header("Accept", "application/json").build(),
+          HttpResponse.BodyHandlers.ofString());
     } catch (HttpConnectTimeoutException e) {
       throw noNode("nothing accepted a connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
     } catch (HttpTimeoutException e) {
@@ -123,13 +158,9 @@ final class NodeApi {
     } catch (IllegalArgumentException e) {
       throw new NodeApiException("cannot ask " + base + path + ": " + e.getMessage());
     }
-    int code = response.statusCode();
-    if (code == 404 && !required) {
-      return null;
-    }
-    if (code != 200) {
-      throw notANode(path + " answered HTTP " + code + firstLine(response.body()));
-    }
+  }
+
+  private JsonObject json(HttpResponse<String> response, String path) {
     String type = response.headers().firstValue("Content-Type").orElse("");
     if (!type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       throw notANode(path + " answered " + (type.isEmpty() ? "no Content-Type" : type) + ", not JSON");

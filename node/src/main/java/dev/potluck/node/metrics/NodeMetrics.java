@@ -7,6 +7,7 @@ import dev.potluck.node.http.ClientFront;
 import dev.potluck.node.http.PeerFront;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.swarm.Swarm;
+import dev.potluck.node.trust.Authority;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,8 +67,13 @@ public final class NodeMetrics implements Timings {
       FunctionCounter.builder("potluck.answers", counters, c -> c.answers(d))
           .description("Requests answered, by how (X-Potluck-Cache)").tag("disposition", d.header()).register(r);
     }
-    counter(r, "potluck.verification.failures", null, "Bodies from peers discarded: wrong SHA-256", counters,
-        CacheCounters::verificationFailures);
+    counter(r, "potluck.verification.failures", null, "Bodies discarded: not what their authority or announcement says",
+        counters, CacheCounters::verificationFailures);
+    for (Authority a : Authority.values()) {
+      FunctionCounter.builder("potluck.verified", counters, c -> c.verified(a))
+          .description("Objects committed after a check, by what vouched for them").tag("authority", a.label())
+          .register(r);
+    }
 
     gauge(r, "potluck.store.objects", null, "Complete objects in the store", store, s -> s.stats().objects());
     gauge(r, "potluck.store.bytes", "bytes", "Bytes of complete objects in the store", store,

@@ -257,6 +257,28 @@ public final class FileStore {
     reservedBytes -= reserve;
   }
 
+  /**
+   * Removes {@code key}'s object (a purge, or a copy found to be wrong). Readers that already opened its
+   * file keep reading it; nobody finds it any more.
+   *
+   * @return the object removed, or empty when none was stored
+   */
+  public Optional<StoredObject> remove(ObjectKey key) throws IOException {
+    StoredObject object;
+    synchronized (this) {
+      object = index.remove(key);
+      if (object == null) {
+        return Optional.empty();
+      }
+      accessedAt.remove(key);
+      usedBytes -= object.size();
+    }
+    // Sidecar first: a body without one is cleaned up at the next start, never served.
+    Files.deleteIfExists(metaPath(key));
+    Files.deleteIfExists(object.data());
+    return Optional.of(object);
+  }
+
   /** Removes least recently used objects from the index until the quota holds; the caller deletes them. */
   private List<StoredObject> chooseVictims(ObjectKey keep) {
     List<StoredObject> victims = new ArrayList<>();

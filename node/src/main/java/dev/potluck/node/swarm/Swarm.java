@@ -233,6 +233,11 @@ public final class Swarm implements MissRouter {
     Request request = byKey.get(fetch.key());
     if (request != null && request.fetch == fetch) {
       request.sawBusy |= cause instanceof PeerBusyException;
+      if (cause instanceof VerificationException && request.current != null) {
+        // It offered something its authority rules out (a wrong length, say): never asked again.
+        log.warn("blocklisting peer {}: {}", request.current, cause.getMessage());
+        peers.blocklist(request.current, cause.getMessage());
+      }
       tryNextSource(request);
     }
   }
@@ -269,6 +274,11 @@ public final class Swarm implements MissRouter {
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }
+  }
+
+  @Override
+  public void dropped(ObjectKey key) {
+    decide(s -> s.onLocalDrop(now(), key));
   }
 
   private Request forget(RoutedFetch fetch) {

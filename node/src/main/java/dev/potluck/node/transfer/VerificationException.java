@@ -8,4 +8,9 @@ public final class VerificationException extends IOException {
   public VerificationException(Sha256 expected, Sha256 actual, long bytes) {
     super("SHA-256 mismatch: " + bytes + " bytes hash to " + actual + ", expected " + expected);
   }
+
+  /** A body that cannot be the object for another reason, said in {@code message} (its length, say). */
+  public VerificationException(String message) {
+    super(message);
+  }
 }

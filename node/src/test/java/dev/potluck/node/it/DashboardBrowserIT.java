@@ -138,9 +138,10 @@ class DashboardBrowserIT {
     System.out.println("[artifact] dashboard screenshot (" + width + " px wide): " + to.toAbsolutePath());
   }
 
-  private static String[] args(Path dir, int i, String cluster, int[] clusterPorts) {
+  private static String[] args(Path dir, int i, String cluster, int[] clusterPorts) throws java.io.IOException {
     List<String> args = new ArrayList<>(List.of("--cache-dir", dir.resolve("node" + i).toString(), "--bind", "127.0.0.1",
         "--cluster-port", Integer.toString(clusterPorts[i]), "--peer-port", "0", "--cluster", cluster, "--no-mdns"));
+    args.addAll(NodeProcess.secretArgs(dir));
     for (int j = 0; j < clusterPorts.length; j++) {
       if (j != i) {
         args.addAll(List.of("--seed", "127.0.0.1:" + clusterPorts[j]));

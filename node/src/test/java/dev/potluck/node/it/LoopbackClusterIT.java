@@ -60,6 +60,7 @@ class LoopbackClusterIT {
     for (int i = 0; i < NODES; i++) {
       List<String> args = new ArrayList<>(List.of("--cache-dir", dir.resolve("node" + i).toString(), "--bind", "127.0.0.1",
           "--cluster-port", Integer.toString(clusterPorts[i]), "--peer-port", "0", "--cluster", cluster, "--no-mdns"));
+      args.addAll(NodeProcess.secretArgs(dir));
       for (int j = 0; j < NODES; j++) {
         if (j != i) {
           args.addAll(List.of("--seed", "127.0.0.1:" + clusterPorts[j]));

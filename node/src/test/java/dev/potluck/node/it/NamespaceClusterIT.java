@@ -63,7 +63,8 @@ class NamespaceClusterIT {
 
     long start = System.nanoTime();
     for (int i = 0; i < 3; i++) {
-      nodes.add(NamespaceNode.start(hosts[i], work));
+      // Unsigned files are shared only in a cluster with a secret (signed repositories need none).
+      nodes.add(NamespaceNode.start(hosts[i], work, NodeProcess.secretArgs(work).toArray(String[]::new)));
     }
     List<NamespaceNode> office = List.copyOf(nodes);
     awaitWithin(start, 120, () -> allReady(office), "three nodes start and join a cluster");

@@ -53,6 +53,19 @@ final class NodeProcess implements AutoCloseable {
     throw new IOException("no free port between 20000 and 32000 on loopback");
   }
 
+  /**
+   * {@code --secret-file} with a secret written under {@code dir}: objects that no authority vouches
+   * for (the tests' origins serve unsigned files) are shared only in a cluster with a secret.
+   */
+  static List<String> secretArgs(Path dir) throws IOException {
+    Path file = dir.resolve("cluster.secret");
+    if (!Files.exists(file)) {
+      Files.writeString(file, "a test cluster's shared secret, 41 bytes\n");
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+    return List.of("--secret-file", file.toString());
+  }
+
   static Path jar() {
     String jar = System.getProperty("potluck.jar");
     assumeTrue(jar != null && Files.isRegularFile(Path.of(jar)),

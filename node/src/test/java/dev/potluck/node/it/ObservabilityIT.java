@@ -63,9 +63,12 @@ class ObservabilityIT {
     idB = b.status().getString("nodeId");
   }
 
-  private String[] args(String name, String cluster, int port, int seed) {
-    return new String[] {"--cache-dir", dir.resolve(name).toString(), "--bind", "127.0.0.1", "--cluster-port",
-        Integer.toString(port), "--peer-port", "0", "--cluster", cluster, "--no-mdns", "--seed", "127.0.0.1:" + seed};
+  private String[] args(String name, String cluster, int port, int seed) throws java.io.IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("--cache-dir", dir.resolve(name).toString(), "--bind",
+        "127.0.0.1", "--cluster-port", Integer.toString(port), "--peer-port", "0", "--cluster", cluster, "--no-mdns",
+        "--seed", "127.0.0.1:" + seed));
+    args.addAll(NodeProcess.secretArgs(dir));
+    return args.toArray(String[]::new);
   }
 
   @AfterAll

@@ -52,6 +52,24 @@ class FileStoreTest {
   }
 
   @Test
+  void remove_dropsBodyAndSidecar_andSurvivesARestart() throws IOException {
+    FileStore store = FileStore.open(root, 10 * MIB);
+    StoredObject stored = put(store, "a", bytes(1000, 7));
+    put(store, "b", bytes(500, 8));
+
+    assertEquals(Optional.of(stored), store.remove(key("a")));
+
+    assertEquals(Optional.empty(), store.get(key("a")));
+    assertFalse(Files.exists(stored.data()));
+    assertFalse(Files.exists(sidecarOf(stored)));
+    assertEquals(500, store.stats().usedBytes());
+    assertEquals(Optional.empty(), store.remove(key("a")), "a second purge finds nothing");
+    FileStore reopened = FileStore.open(root, 10 * MIB);
+    assertEquals(Optional.empty(), reopened.get(key("a")));
+    assertTrue(reopened.get(key("b")).isPresent());
+  }
+
+  @Test
   void commit_lengthDisagreesWithMeta_refusedAndNothingStored() throws IOException {
     FileStore store = FileStore.open(root, 10 * MIB);
     byte[] body = bytes(1000, 7);

@@ -1,0 +1,57 @@
+package dev.potluck.node.trust;
+
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.Sha256;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every authority this node has, asked best first: repositories' signed metadata, then
+ * self-certifying names. What none of them vouches for is trusted only on this node's own fetch.
+ * Thread-safe.
+ */
+public final class Authorities {
+
+  private static final Logger log = LoggerFactory.getLogger(Authorities.class);
+
+  /** Only self-certifying names: a node that knows no repository keys. */
+  public static final Authorities CONTENT_NAMES_ONLY = new Authorities(List.of());
+
+  private final List<MetadataAuthority> repositories;
+
+  public Authorities(List<MetadataAuthority> repositories) {
+    this.repositories = List.copyOf(repositories);
+  }
+
+  /** What {@code url}'s bytes must be, by the best authority that knows; null when none does. */
+  public Expectation lookup(CanonicalUrl url) {
+    for (MetadataAuthority repository : repositories) {
+      Expectation e = repository.lookup(url);
+      if (e != null) {
+        return e;
+      }
+    }
+    return ContentNames.expectationFor(url);
+  }
+
+  /** This node stored {@code url} from upstream: each repository format learns from it. Worker thread. */
+  public void observe(CanonicalUrl url, Path file, Sha256 sha256) {
+    for (MetadataAuthority repository : repositories) {
+      try {
+        repository.observe(url, file, sha256);
+      } catch (RuntimeException e) {
+        log.warn("could not learn from {}: {}", url, e.toString());
+      }
+    }
+  }
+
+  /** Why some repositories' metadata is not used as an authority. */
+  public List<String> problems() {
+    List<String> out = new ArrayList<>();
+    repositories.forEach(r -> out.addAll(r.problems()));
+    return out;
+  }
+}

@@ -1,0 +1,30 @@
+package dev.potluck.node.trust;
+
+import dev.potluck.protocol.CanonicalUrl;
+import dev.potluck.protocol.Sha256;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One package format's chain of trust: it learns from the repository metadata this node fetched
+ * itself, verifies it (signatures, then the digests the signed files list), and answers what each
+ * file of that repository must be.
+ *
+ * <p>{@link #lookup} is called on the node's event loop and must be quick; {@link #observe} on a
+ * worker thread, and may take long (parsing a large index). Implementations are thread-safe.
+ */
+public interface MetadataAuthority {
+
+  /** What {@code url}'s bytes must be, or null when this authority knows nothing of it. */
+  Expectation lookup(CanonicalUrl url);
+
+  /**
+   * This node stored {@code url}'s body, fetched from upstream, at {@code file}: if it is metadata of
+   * this format, verify it and learn from it. Never throws for bad metadata: it is reported through
+   * {@link #problems}.
+   */
+  void observe(CanonicalUrl url, Path file, Sha256 sha256);
+
+  /** Repositories whose metadata failed verification (unknown key, bad signature, expired), with why. */
+  List<String> problems();
+}
