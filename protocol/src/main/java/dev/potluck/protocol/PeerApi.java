@@ -11,11 +11,16 @@ import javax.crypto.spec.SecretKeySpec;
  * secret every request carries a token proving the requester knows it.
  *
  * <p>{@code GET /peer/v1/objects/{64 hex}} answers the object, complete or still arriving, with Range
- * support; {@link #SIZE_HEADER} and {@link #SHA256_HEADER} describe a complete one.
+ * support; {@link #SIZE_HEADER} and {@link #SHA256_HEADER} describe a complete one. {@code POST
+ * /peer/v1/check/{64 hex}} asks the holder to re-read its stored copy against its own authority, as a
+ * node does after that copy failed its check: the holder drops it if it is wrong, and only then.
  */
 public final class PeerApi {
 
   public static final String OBJECTS_PREFIX = "/peer/v1/objects/";
+  public static final String CHECK_PREFIX = "/peer/v1/check/";
+  /** How far a token's time may be from the receiver's clock: a captured token is useless after it. */
+  public static final long TOKEN_WINDOW_SECONDS = 60;
   public static final String TOKEN_HEADER = "X-Potluck-Token";
   public static final String SIZE_HEADER = "X-Potluck-Size";
   public static final String SHA256_HEADER = "X-Potluck-Sha256";
@@ -31,10 +36,23 @@ public final class PeerApi {
    * shorter name, a slash or dot segment, upper-case hex.
    */
   public static ObjectKey keyOf(String path) {
-    if (path == null || !path.startsWith(OBJECTS_PREFIX)) {
+    return keyAfter(OBJECTS_PREFIX, path);
+  }
+
+  public static String checkPath(ObjectKey key) {
+    return CHECK_PREFIX + key.id();
+  }
+
+  /** The key a check request's path names, or null, by the rules of {@link #keyOf}. */
+  public static ObjectKey checkKeyOf(String path) {
+    return keyAfter(CHECK_PREFIX, path);
+  }
+
+  private static ObjectKey keyAfter(String prefix, String path) {
+    if (path == null || !path.startsWith(prefix)) {
       return null;
     }
-    String id = path.substring(OBJECTS_PREFIX.length());
+    String id = path.substring(prefix.length());
     try {
       return new ObjectKey(id);
     } catch (IllegalArgumentException e) {
@@ -42,27 +60,59 @@ public final class PeerApi {
     }
   }
 
-  /**
-   * The token for {@code method path}: hex HMAC-SHA256 keyed by the secret. It binds the request to
-   * the object asked for; it does not hide the object, which is public package content anyway.
-   */
+  /** The token for {@code method path} now. */
   public static String token(byte[] secret, String method, String path) {
+    return token(secret, method, path, System.currentTimeMillis() / 1000);
+  }
+
+  /**
+   * The token for {@code method path} at {@code epochSeconds}: {@code <seconds>.<hex HMAC-SHA256>}, keyed
+   * by the secret over the method, the path and the time. It binds the request to the object asked for
+   * and to a moment, so a token seen on the wire is refused once {@link #TOKEN_WINDOW_SECONDS} have
+   * passed; it does not hide the object, which is public package content anyway.
+   */
+  public static String token(byte[] secret, String method, String path, long epochSeconds) {
+    return epochSeconds + "." + Hex.encode(tag(secret, method + " " + path + " " + epochSeconds));
+  }
+
+  /** Whether {@code presented} is a token for {@code method path} within the window around now. */
+  public static boolean tokenMatches(byte[] secret, String method, String path, String presented) {
+    return tokenMatches(secret, method, path, presented, System.currentTimeMillis() / 1000);
+  }
+
+  /**
+   * Whether {@code presented} is a token for {@code method path} made within {@link #TOKEN_WINDOW_SECONDS}
+   * of {@code nowSeconds}; the tags are compared in constant time.
+   */
+  public static boolean tokenMatches(byte[] secret, String method, String path, String presented, long nowSeconds) {
+    Long at = tokenTime(presented);
+    if (at == null || Math.abs(nowSeconds - at) > TOKEN_WINDOW_SECONDS) {
+      return false;
+    }
+    byte[] expected = token(secret, method, path, at).getBytes(StandardCharsets.US_ASCII);
+    return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The time a token claims to be from, or null when it is not shaped like one (for error messages). */
+  public static Long tokenTime(String presented) {
+    int dot = presented == null ? -1 : presented.indexOf('.');
+    if (dot < 1 || dot > 19) {
+      return null;
+    }
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      byte[] tag = mac.doFinal((method + " " + path).getBytes(StandardCharsets.UTF_8));
-      return Hex.encode(tag);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every Java platform has HmacSHA256", e);
+      return Long.parseLong(presented.substring(0, dot));
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 
-  /** Compares a presented token with the expected one in constant time. */
-  public static boolean tokenMatches(byte[] secret, String method, String path, String presented) {
-    if (presented == null) {
-      return false;
+  private static byte[] tag(byte[] secret, String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every Java platform has HmacSHA256", e);
     }
-    byte[] expected = token(secret, method, path).getBytes(StandardCharsets.US_ASCII);
-    return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.US_ASCII));
   }
 }

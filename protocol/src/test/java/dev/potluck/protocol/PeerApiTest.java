@@ -42,6 +42,27 @@ class PeerApiTest {
     assertFalse(PeerApi.tokenMatches(SECRET, "GET", PeerApi.objectPath(new ObjectKey(Sha256.of("other").hex())), token));
     assertFalse(PeerApi.tokenMatches("another secret, 16+".getBytes(StandardCharsets.UTF_8), "GET", path, token));
     assertFalse(PeerApi.tokenMatches(SECRET, "GET", path, null));
-    assertEquals(64, token.length());
+    assertTrue(token.matches("[0-9]+\\.[0-9a-f]{64}"), token);
+  }
+
+  @Test
+  void token_isRefusedOutsideItsWindow_andWithAnAlteredTime() {
+    String path = PeerApi.objectPath(KEY);
+    long now = 1_800_000_000L;
+    String token = PeerApi.token(SECRET, "GET", path, now);
+    assertTrue(PeerApi.tokenMatches(SECRET, "GET", path, token, now + PeerApi.TOKEN_WINDOW_SECONDS));
+    assertTrue(PeerApi.tokenMatches(SECRET, "GET", path, token, now - PeerApi.TOKEN_WINDOW_SECONDS));
+    assertFalse(PeerApi.tokenMatches(SECRET, "GET", path, token, now + PeerApi.TOKEN_WINDOW_SECONDS + 1),
+        "a captured token cannot be replayed later");
+    String moved = (now + 100) + token.substring(token.indexOf('.'));
+    assertFalse(PeerApi.tokenMatches(SECRET, "GET", path, moved, now + 100), "the time is part of what is signed");
+    assertFalse(PeerApi.tokenMatches(SECRET, "GET", path, "x." + token.substring(token.indexOf('.') + 1), now));
+  }
+
+  @Test
+  void checkKeyOf_namesTheKey_andNothingElse() {
+    assertEquals(KEY, PeerApi.checkKeyOf(PeerApi.checkPath(KEY)));
+    assertNull(PeerApi.checkKeyOf(PeerApi.objectPath(KEY)));
+    assertNull(PeerApi.checkKeyOf(PeerApi.checkPath(KEY) + "/x"));
   }
 }

@@ -69,6 +69,15 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
+  /** How often one stored object may be re-read at a peer's request. */
+  static final long RECHECK_INTERVAL_MILLIS = 60_000;
+  private final Map<ObjectKey, Long> lastRecheck = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
+      return size() > 4096;
+    }
+  };
+  private boolean recheckRunning;
   /** Stored objects re-read and found right since this node started (see {@link #checkBeforeSharing}). */
   private final java.util.Set<ObjectKey> checkedForPeers = new java.util.HashSet<>();
   private final CacheCounters counters = new CacheCounters();
@@ -399,6 +408,49 @@ public final class LocalCache {
     });
   }
 
+  /**
+   * Re-reads the stored copy of {@code key} because a peer found it wrong, and drops it if it is:
+   * the peer's word only triggers the check, this node's own authority decides. At most one such check
+   * runs at a time, and one per key per {@link #RECHECK_INTERVAL_MILLIS}, so a rogue member can make a
+   * node re-read a file now and then, never purge a right one or hash all day.
+   *
+   * @return whether the copy is kept (also when there is none to check); fails when a check is refused
+   *     for now
+   */
+  public Future<Boolean> recheck(ObjectKey key) {
+    Optional<StoredObject> stored = store.get(key);
+    if (stored.isEmpty()) {
+      return Future.succeededFuture(true);
+    }
+    long now = clock.getAsLong();
+    Long last = lastRecheck.get(key);
+    if (recheckRunning || (last != null && now - last < RECHECK_INTERVAL_MILLIS)) {
+      return Future.failedFuture(new IllegalStateException("a check of this node's copy ran or runs already"));
+    }
+    recheckRunning = true;
+    lastRecheck.put(key, now);
+    checkedForPeers.remove(key);
+    return checkBeforeSharing(new Source.Stored(stored.get(), Disposition.HIT))
+        .map(source -> source != null)
+        .andThen(ar -> recheckRunning = false);
+  }
+
+  /** Asks the peer at {@code host:port}, whose copy of {@code key} failed here, to check it. Best effort. */
+  public void askPeerToRecheck(String host, int port, byte[] secret, ObjectKey key) {
+    String path = PeerApi.checkPath(key);
+    CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
+    Map<String, String> headers = secret == null ? Map.of()
+        : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "POST", path));
+    upstream.sendToPeer(HttpMethod.POST, url, headers).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ar.result().body().onSuccess(body -> log.info("asked {}:{} to check its copy of {}: {} {}", host, port, key,
+            ar.result().statusCode(), body.toString().strip()));
+      } else {
+        log.debug("could not ask {}:{} to check {}: {}", host, port, key, ar.cause().toString());
+      }
+    });
+  }
+
   /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
   public int demand(ObjectKey key) {
     Flight flight = flights.get(key);
@@ -489,7 +541,8 @@ public final class LocalCache {
     } else {
       counters.upstreamRequest();
     }
-    upstream.send(HttpMethod.GET, origin.requestUrl(), validators, origin.peer() ? null : flight.userAgent, headers)
+    (origin.peer() ? upstream.sendToPeer(HttpMethod.GET, origin.requestUrl(), headers)
+        : upstream.send(HttpMethod.GET, origin.requestUrl(), validators, flight.userAgent, headers))
         .onComplete(ar -> {
           if (flight.over || generation != flight.generation) {
             if (ar.succeeded()) {

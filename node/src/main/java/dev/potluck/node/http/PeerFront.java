@@ -91,9 +91,17 @@ public final class PeerFront implements Handler<HttpServerRequest> {
     String remote = request.remoteAddress() == null ? "?" : request.remoteAddress().hostAddress();
     log.debug("peer {} {} {}", remote, request.method(), request.uri());
     HttpMethod method = request.method();
+    ObjectKey checked = PeerApi.checkKeyOf(request.uri());
+    if (checked != null && method == HttpMethod.POST) {
+      if (authorised(request, remote)) {
+        check(request, remote, checked);
+      }
+      return;
+    }
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
       request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
-      Errors.send(request, 405, "the peer API serves GET and HEAD only");
+      Errors.send(request, 405, "the peer API serves GET and HEAD of " + PeerApi.OBJECTS_PREFIX + "{key}, and POST of "
+          + PeerApi.CHECK_PREFIX + "{key}");
       return;
     }
     ObjectKey key = PeerApi.keyOf(request.uri());
@@ -101,14 +109,48 @@ public final class PeerFront implements Handler<HttpServerRequest> {
       Errors.send(request, 404, "the peer API serves objects by key only: " + PeerApi.OBJECTS_PREFIX + "{64 hex digits}");
       return;
     }
-    if (secret != null && !PeerApi.tokenMatches(secret, method.name(), request.uri(),
-        request.getHeader(PeerApi.TOKEN_HEADER))) {
-      log.warn("refused peer request from {}: missing or wrong cluster token", remote);
-      Errors.send(request, 403, "this cluster needs a token made with its secret");
+    if (!authorised(request, remote)) {
       return;
     }
     // A fetch granted here a moment ago may not have its first bytes yet: wait for them.
     cache.peekSoon(key).onComplete(ar -> serve(request, method, remote, key, ar.result()));
+  }
+
+  /** With a secret, whether the request carries a current token for itself; answers 403 when not. */
+  private boolean authorised(HttpServerRequest request, String remote) {
+    if (secret == null) {
+      return true;
+    }
+    String token = request.getHeader(PeerApi.TOKEN_HEADER);
+    if (PeerApi.tokenMatches(secret, request.method().name(), request.uri(), token)) {
+      return true;
+    }
+    Long at = PeerApi.tokenTime(token);
+    long skew = at == null ? 0 : at - System.currentTimeMillis() / 1000;
+    if (at != null && Math.abs(skew) > PeerApi.TOKEN_WINDOW_SECONDS) {
+      log.warn("refused peer request from {}: its token is {} s {} this host's clock (replayed, or a clock that"
+          + " needs NTP)", remote, Math.abs(skew), skew < 0 ? "behind" : "ahead of");
+      Errors.send(request, 403, "the token's time is " + Math.abs(skew) + " s away from this node's clock; tokens are"
+          + " good for " + PeerApi.TOKEN_WINDOW_SECONDS + " s (are both clocks set?)");
+    } else {
+      log.warn("refused peer request from {}: missing or wrong cluster token", remote);
+      Errors.send(request, 403, "this cluster needs a token made with its secret");
+    }
+    return false;
+  }
+
+  /** A peer found this node's copy of {@code key} wrong: re-read it, and drop it if it is. */
+  private void check(HttpServerRequest request, String remote, ObjectKey key) {
+    log.info("peer {} says this node's copy of {} failed its check: re-reading it", remote, key);
+    cache.recheck(key).onComplete(ar -> {
+      if (ar.failed()) {
+        request.response().putHeader(HttpHeaders.RETRY_AFTER, "60");
+        Errors.send(request, 503, ar.cause().getMessage());
+      } else {
+        request.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end("{\"key\":\"" + key.id() + "\",\"kept\":" + ar.result() + "}\n");
+      }
+    });
   }
 
   private void serve(HttpServerRequest request, HttpMethod method, String remote, ObjectKey key, Source source) {

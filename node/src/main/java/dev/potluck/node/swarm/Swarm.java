@@ -271,6 +271,11 @@ public final class Swarm implements MissRouter {
       log.warn("blocklisting peer {}: it served {} with the wrong SHA-256 ({})", request.current, fetch.url(),
           cause.getMessage());
       peers.blocklist(request.current, cause.getMessage());
+      PeerDirectory.Endpoint endpoint = peers.address(request.current);
+      if (endpoint != null) {
+        // Its copy may have rotted on disk: it re-reads it against its own authority, and drops it if so.
+        cache.askPeerToRecheck(endpoint.hostAddress(), endpoint.port(), secret, fetch.key());
+      }
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }

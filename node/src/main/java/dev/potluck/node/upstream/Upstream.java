@@ -47,13 +47,26 @@ public final class Upstream {
     return send(method, url, validators, userAgent, java.util.Map.of());
   }
 
-  /** As above, with extra request headers (a peer's token). */
+  /** As above, with extra request headers. */
   public Future<HttpClientResponse> send(HttpMethod method, CanonicalUrl url, Validators validators, String userAgent,
       java.util.Map<String, String> headers) {
+    return send(method, url, validators, userAgent, headers, true);
+  }
+
+  /**
+   * Sends {@code method} to another node's peer API. Redirects are never followed: a member answering
+   * 302 must not make this node connect wherever it points (its own loopback services, say).
+   */
+  public Future<HttpClientResponse> sendToPeer(HttpMethod method, CanonicalUrl url, java.util.Map<String, String> headers) {
+    return send(method, url, Validators.NONE, null, headers, false);
+  }
+
+  private Future<HttpClientResponse> send(HttpMethod method, CanonicalUrl url, Validators validators, String userAgent,
+      java.util.Map<String, String> headers, boolean followRedirects) {
     RequestOptions options = new RequestOptions()
         .setMethod(method)
         .setAbsoluteURI(url.toString())
-        .setFollowRedirects(true)
+        .setFollowRedirects(followRedirects)
         .setConnectTimeout(timeoutMillis)
         .setIdleTimeout(timeoutMillis)
         .putHeader(HttpHeaders.USER_AGENT, userAgent == null ? USER_AGENT : USER_AGENT + " " + userAgent);

@@ -142,6 +142,9 @@ class PeerApiIT {
     assertEquals(403, peerGet(path, null, null).statusCode());
     assertEquals(403, peerGet(path, null, PeerApi.token("not the secret at all".getBytes(StandardCharsets.UTF_8), "GET", path)).statusCode());
     assertEquals(403, peerGet(path, null, PeerApi.token(SECRET, "GET", PeerApi.objectPath(keyOf("/other")))).statusCode());
+    long anHourAgo = System.currentTimeMillis() / 1000 - 3600;
+    assertEquals(403, peerGet(path, null, PeerApi.token(SECRET, "GET", path, anHourAgo)).statusCode(),
+        "a token captured an hour ago cannot be replayed");
     HttpResponse<byte[]> ok = peerGet(path, null, PeerApi.token(SECRET, "GET", path));
     assertEquals(200, ok.statusCode());
     assertEquals(origin.sha256("/pool/s.deb"), sha256(ok.body()));

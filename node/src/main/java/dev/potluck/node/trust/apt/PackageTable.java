@@ -1,0 +1,125 @@
+package dev.potluck.node.trust.apt;
+
+import dev.potluck.protocol.Sha256;
+import java.util.HexFormat;
+
+/**
+ * The files of one verified Packages index, by URL: their SHA-256 and size, in flat arrays rather than
+ * a map of objects. A Debian {@code main} index lists some 64,000 packages; as a map of strings to
+ * records that is about 20 MB of heap, here about 4 MB (an open-addressed table of 64-bit URL hashes,
+ * half full). Two URLs sharing a 64-bit hash would share an entry; at this size the odds are about one
+ * in 10^10, and the harm would be a right file failing its check (an error, never wrong bytes passed:
+ * the digest that wins is still one the signed index lists). Immutable once built; safe to read from
+ * any thread.
+ */
+final class PackageTable {
+
+  private static final int DIGEST_BYTES = 32;
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final long[] hashes;
+  private final byte[] digests;
+  private final long[] sizes;
+  private final int mask;
+  private final int count;
+
+  private PackageTable(long[] hashes, byte[] digests, long[] sizes, int count) {
+    this.hashes = hashes;
+    this.digests = digests;
+    this.sizes = sizes;
+    this.mask = hashes.length - 1;
+    this.count = count;
+  }
+
+  /** Collects entries, then {@link #build}s the table. Not thread-safe. */
+  static final class Builder {
+    private long[] hashes = new long[1024];
+    private byte[] digests = new byte[1024 * DIGEST_BYTES];
+    private long[] sizes = new long[1024];
+    private int count;
+
+    /** Adds the file at {@code url} (as {@link #keyOf} spells it); a URL listed twice keeps its last entry. */
+    Builder add(String url, Sha256 sha256, long size) {
+      if (count == hashes.length) {
+        hashes = java.util.Arrays.copyOf(hashes, count * 2);
+        digests = java.util.Arrays.copyOf(digests, count * 2 * DIGEST_BYTES);
+        sizes = java.util.Arrays.copyOf(sizes, count * 2);
+      }
+      hashes[count] = hashOf(keyOf(url));
+      byte[] raw = HEX.parseHex(sha256.hex());
+      System.arraycopy(raw, 0, digests, count * DIGEST_BYTES, DIGEST_BYTES);
+      sizes[count] = size;
+      count++;
+      return this;
+    }
+
+    PackageTable build() {
+      int capacity = Integer.highestOneBit(Math.max(16, count * 2 - 1)) << 1;
+      long[] h = new long[capacity];
+      byte[] d = new byte[capacity * DIGEST_BYTES];
+      long[] s = new long[capacity];
+      int mask = capacity - 1;
+      int stored = 0;
+      for (int i = 0; i < count; i++) {
+        int slot = (int) hashes[i] & mask;
+        while (h[slot] != 0 && h[slot] != hashes[i]) {
+          slot = (slot + 1) & mask;
+        }
+        if (h[slot] == 0) {
+          stored++;
+        }
+        h[slot] = hashes[i];
+        System.arraycopy(digests, i * DIGEST_BYTES, d, slot * DIGEST_BYTES, DIGEST_BYTES);
+        s[slot] = sizes[i];
+      }
+      return new PackageTable(h, d, s, stored);
+    }
+  }
+
+  /** The digest and size listed for {@code url}, or null when the index does not list it. */
+  Listed lookup(String url) {
+    long hash = hashOf(keyOf(url));
+    int slot = (int) hash & mask;
+    while (hashes[slot] != 0) {
+      if (hashes[slot] == hash) {
+        int from = slot * DIGEST_BYTES;
+        return new Listed(new Sha256(HEX.formatHex(digests, from, from + DIGEST_BYTES)), sizes[slot]);
+      }
+      slot = (slot + 1) & mask;
+    }
+    return null;
+  }
+
+  /** A file as an index lists it. */
+  record Listed(Sha256 sha256, long size) {}
+
+  int size() {
+    return count;
+  }
+
+  /**
+   * The spelling under which URLs are compared: every percent-escape decoded, since clients differ in
+   * which characters of a file name they escape (apt has sent {@code +} both as is and as {@code %2B}).
+   */
+  static String keyOf(String url) {
+    if (url.indexOf('%') < 0) {
+      return url;
+    }
+    return java.net.URLDecoder.decode(url.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A 64-bit hash, never 0 (0 marks an empty slot): FNV-1a, then MurmurHash3's finaliser to spread it. */
+  static long hashOf(String key) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < key.length(); i++) {
+      h ^= key.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb93fe344ae53L;
+    h ^= h >>> 33;
+    return h == 0 ? 1 : h;
+  }
+}
