@@ -9,6 +9,7 @@ import java.util.Map;
  * @param answers requests answered, by how (hit, miss, joined, revalidated, stale, pass)
  * @param verificationFailures bodies from peers discarded because their SHA-256 was not the announced one
  * @param cluster the node's view of its cluster, or null when it runs alone
+ * @param trust what the node checks bytes against, or null when not reported
  */
 public record NodeStatus(
     String nodeId,
@@ -26,10 +27,20 @@ public record NodeStatus(
     long upstreamBytes,
     long upstreamFailures,
     long verificationFailures,
-    ClusterStatus cluster) {
+    ClusterStatus cluster,
+    TrustStatus trust) {
 
   public NodeStatus {
     answers = Map.copyOf(answers);
+  }
+
+  /** A status without the trust section. */
+  public NodeStatus(String nodeId, String version, String listen, String cacheDir, long uptimeSeconds,
+      int storedObjects, long storedBytes, long quotaBytes, long evictions, int activeFetches,
+      Map<String, Long> answers, long upstreamRequests, long upstreamBytes, long upstreamFailures,
+      long verificationFailures, ClusterStatus cluster) {
+    this(nodeId, version, listen, cacheDir, uptimeSeconds, storedObjects, storedBytes, quotaBytes, evictions,
+        activeFetches, answers, upstreamRequests, upstreamBytes, upstreamFailures, verificationFailures, cluster, null);
   }
 
   /** The documented JSON shape (see README, "Status API"). */
@@ -56,6 +67,7 @@ public record NodeStatus(
             .put("failures", upstreamFailures))
         .put("peers", new JsonObject()
             .put("verificationFailures", verificationFailures))
-        .put("cluster", cluster == null ? null : cluster.toJson());
+        .put("cluster", cluster == null ? null : cluster.toJson())
+        .put("trust", trust == null ? null : trust.toJson());
   }
 }

@@ -79,6 +79,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--mirror", paramLabel = "NAME=URL", description = "Serve URL under /mirror/NAME/ (https upstreams too). Repeatable.")
   List<String> mirrors = new ArrayList<>();
 
+  @Option(names = "--keyring", paramLabel = "FILE", description = "Also trust the OpenPGP keys in FILE (a keyring, .asc or .gpg, or a folder of them) for repository metadata, besides the keys apt trusts. Repeatable.")
+  List<Path> keyrings = new ArrayList<>();
+
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
 
@@ -165,7 +168,17 @@ final class NodeCommand implements Callable<Integer> {
         allow.stream().map(a -> convert("--allow", a, Cidr::parse)).toList(),
         duration("--metadata-max-age", metadataMaxAge, defaults.metadataMaxAge()),
         duration("--upstream-timeout", upstreamTimeout, defaults.upstreamTimeout()),
-        defaults.readerStallTimeout());
+        defaults.readerStallTimeout(),
+        keyrings.stream().map(k -> convert("--keyring", k, NodeCommand::readableKeyring)).toList());
+  }
+
+  private static Path readableKeyring(Path path) {
+    Path absolute = path.toAbsolutePath();
+    if (!java.nio.file.Files.isReadable(absolute)) {
+      throw new IllegalArgumentException("cannot read " + absolute + (java.nio.file.Files.exists(absolute)
+          ? ": permission denied" : ": no such file or folder"));
+    }
+    return absolute;
   }
 
   /** The cluster settings; without {@code --bind}, bound to {@link SwarmConfig#detectBind()}'s address. */

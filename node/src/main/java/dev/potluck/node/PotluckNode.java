@@ -1,6 +1,10 @@
 package dev.potluck.node;
 
 import dev.potluck.dashboard.ApiRoutes;
+import dev.potluck.dashboard.TrustStatus;
+import dev.potluck.node.trust.Authorities;
+import dev.potluck.node.trust.Authority;
+
 import dev.potluck.dashboard.CachedObject;
 import dev.potluck.dashboard.ClusterStatus;
 import dev.potluck.dashboard.Dashboard;
@@ -74,6 +78,8 @@ public final class PotluckNode {
   private PeerFront peerFront;
   private Swarm swarm;
   private String clusterName;
+  /** "open" or "secret" once in a cluster. */
+  private String groupKind = "alone";
   /** The swarm starts before the metrics exist (clients are served last): its timings go here until then. */
   private final LateTimings timings = new LateTimings();
 
@@ -92,7 +98,8 @@ public final class PotluckNode {
     }
   }
 
-  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id) {
+  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id,
+      Authorities authorities) {
     this.vertx = vertx;
     this.id = id;
     this.context = context;
@@ -102,6 +109,7 @@ public final class PotluckNode {
     this.upstream = new Upstream(vertx, config.upstreamTimeout());
     FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL);
     this.cache = new LocalCache(vertx, store, upstream, freshness, System::currentTimeMillis);
+    cache.useAuthorities(authorities, false);
   }
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
@@ -134,12 +142,15 @@ public final class PotluckNode {
     }
     Context context = vertx.getOrCreateContext();
     Promise<PotluckNode> started = Promise.promise();
-    record Opened(FileStore store, NodeId id) {}
-    context.runOnContext(v -> vertx.executeBlocking(() -> new Opened(
-            FileStore.open(config.cacheDir(), config.cacheSize()), NodeIdentity.loadOrCreate(config.cacheDir())))
+    record Opened(FileStore store, NodeId id, Authorities authorities) {}
+    context.runOnContext(v -> vertx.executeBlocking(() -> {
+          FileStore store = FileStore.open(config.cacheDir(), config.cacheSize());
+          NodeId id = NodeIdentity.loadOrCreate(config.cacheDir());
+          return new Opened(store, id, Authorities.CONTENT_NAMES_ONLY);
+        })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
-        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id()))
+        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id(), opened.authorities()))
         // Clients last: a node that answers them (and /api/v1/status) is in its cluster already.
         .compose(node -> node.listenForPeers(peer).compose(listening -> then.apply(node))
             .compose(joined -> node.listen()).map(node))
@@ -237,6 +248,14 @@ public final class PotluckNode {
     // Without a secret anyone on the LAN may join, so only what an authority vouches for is taken
     // from members; with one, every member is someone the admin let in.
     cache.useAuthorities(cache.authorities(), settings.secret() != null);
+    groupKind = settings.secret() != null ? "secret" : "open";
+    if (settings.secret() == null) {
+      LoggerFactory.getLogger(PotluckNode.class).info("the cluster '{}' is open (no --secret-file): any host on the LAN"
+          + " can join it. Members' words are only hints: what they serve is checked against signed repository"
+          + " metadata or the file's own hash, and files with neither are always fetched from upstream. Set"
+          + " --secret-file on every node to keep strangers out and to share those files too.",
+          settings.clusterName());
+    }
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
             store, uploads, Version.current(), timings, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
@@ -331,7 +350,15 @@ public final class PotluckNode {
     return new NodeStatus(id.hex(), Version.current(), address().toString(), config.cacheDir().toString(),
         (System.currentTimeMillis() - startedAtMillis) / 1000, stats.objects(), stats.usedBytes(), stats.quotaBytes(),
         stats.evictions(), cache.activeFetches(), answers, counters.upstreamRequests(), counters.upstreamBytes(),
-        counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters));
+        counters.upstreamFailures(), counters.verificationFailures(), clusterStatus(counters), trustStatus(counters));
+  }
+
+  private TrustStatus trustStatus(CacheCounters counters) {
+    Map<String, Long> verified = new LinkedHashMap<>();
+    for (Authority a : Authority.values()) {
+      verified.put(a.label(), counters.verified(a));
+    }
+    return new TrustStatus(swarm == null ? "alone" : groupKind, verified, cache.authorities().problems());
   }
 
   /**

@@ -649,6 +649,19 @@ public final class LocalCache {
     }
   }
 
+  /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
+  private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
+    if (flight.over || flight.routed == null) {
+      return false;
+    }
+    counters.verificationFailure();
+    log.warn("{} sent a wrong copy of {}: {} ({}); taking it from the next source", origin.where(), flight.url,
+        wrong.getMessage(), flight.authority == null ? "announced digest" : flight.authority.source());
+    flight.feed = null;
+    router.sourceFailed(flight.routed, wrong);
+    return true;
+  }
+
   /** The answer to a Range request that continues the body from {@code from}. */
   private void resumed(Flight flight, Origin origin, HttpClientResponse response, long from, int generation) {
     Transfer transfer = flight.transfer;
@@ -758,6 +771,11 @@ public final class LocalCache {
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
     if (authority != null) {
       transfer.expect(authority.sha256());
+      if (origin.peer() && origin.expected() != null && flight.routed != null && authority.size() >= 0) {
+        // A complete holder's copy: nobody sees it before it is verified, so a wrong one is replaced
+        // by the next source's without the client noticing.
+        transfer.holdUntilVerified(wrong -> takeElsewhere(flight, origin, wrong));
+      }
     } else if (origin.expected() != null) {
       transfer.expect(origin.expected());
     } else if (origin.peer()) {

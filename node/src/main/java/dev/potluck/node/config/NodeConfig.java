@@ -19,6 +19,7 @@ import java.util.Set;
  * @param metadataMaxAge how long mutable metadata is served before it is revalidated upstream
  * @param upstreamTimeout how long an upstream may stay silent (connecting, or between bytes)
  * @param readerStallTimeout how long a client may refuse bytes before its connection is closed
+ * @param keyrings OpenPGP keyrings (files or folders) trusted for repository metadata besides apt's own
  */
 public record NodeConfig(
     HostPort listen,
@@ -28,7 +29,8 @@ public record NodeConfig(
     List<Cidr> allow,
     Duration metadataMaxAge,
     Duration upstreamTimeout,
-    Duration readerStallTimeout) {
+    Duration readerStallTimeout,
+    List<Path> keyrings) {
 
   /** The client listener: loopback only, so a default node is never an open proxy. */
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7878);
@@ -49,6 +51,7 @@ public record NodeConfig(
     }
     mirrors = List.copyOf(mirrors);
     allow = List.copyOf(allow);
+    keyrings = List.copyOf(keyrings);
     Set<String> names = new HashSet<>();
     for (Mirror m : mirrors) {
       if (!names.add(m.name())) {
@@ -62,9 +65,15 @@ public record NodeConfig(
     }
   }
 
+  /** A configuration that trusts only the host's own repository keys. */
+  public NodeConfig(HostPort listen, Path cacheDir, long cacheSize, List<Mirror> mirrors, List<Cidr> allow,
+      Duration metadataMaxAge, Duration upstreamTimeout, Duration readerStallTimeout) {
+    this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, List.of());
+  }
+
   public static NodeConfig defaults(Map<String, String> env) {
     return new NodeConfig(DEFAULT_LISTEN, defaultCacheDir(env), DEFAULT_CACHE_SIZE, List.of(), List.of(),
-        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT);
+        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of());
   }
 
   /** {@code $XDG_CACHE_HOME/potluck}, else {@code ~/.cache/potluck}, as the XDG base directory spec says. */

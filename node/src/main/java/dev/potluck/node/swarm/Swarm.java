@@ -234,9 +234,8 @@ public final class Swarm implements MissRouter {
     if (request != null && request.fetch == fetch) {
       request.sawBusy |= cause instanceof PeerBusyException;
       if (cause instanceof VerificationException && request.current != null) {
-        // It offered something its authority rules out (a wrong length, say): never asked again.
-        log.warn("blocklisting peer {}: {}", request.current, cause.getMessage());
-        peers.blocklist(request.current, cause.getMessage());
+        // It served something the object's authority rules out: never asked again.
+        distrust(request.current, fetch, cause);
       }
       tryNextSource(request);
     }
@@ -268,14 +267,7 @@ public final class Swarm implements MissRouter {
     }
     decide(s -> s.onLocalGaveUp(now(), request.id, fetch.key()));
     if (cause instanceof VerificationException && request.current != null) {
-      log.warn("blocklisting peer {}: it served {} with the wrong SHA-256 ({})", request.current, fetch.url(),
-          cause.getMessage());
-      peers.blocklist(request.current, cause.getMessage());
-      PeerDirectory.Endpoint endpoint = peers.address(request.current);
-      if (endpoint != null) {
-        // Its copy may have rotted on disk: it re-reads it against its own authority, and drops it if so.
-        cache.askPeerToRecheck(endpoint.hostAddress(), endpoint.port(), secret, fetch.key());
-      }
+      distrust(request.current, fetch, cause);
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }
@@ -284,6 +276,17 @@ public final class Swarm implements MissRouter {
   @Override
   public void dropped(ObjectKey key) {
     decide(s -> s.onLocalDrop(now(), key));
+  }
+
+  /** {@code peer} served {@code fetch}'s object wrong: never asked again, and asked to check its copy. */
+  private void distrust(NodeId peer, RoutedFetch fetch, Throwable cause) {
+    log.warn("blocklisting peer {}: it served {} wrong ({})", peer, fetch.url(), cause.getMessage());
+    peers.blocklist(peer, cause.getMessage());
+    PeerDirectory.Endpoint endpoint = peers.address(peer);
+    if (endpoint != null) {
+      // Its copy may have rotted on disk: it re-reads it against its own authority, and drops it if so.
+      cache.askPeerToRecheck(endpoint.hostAddress(), endpoint.port(), secret, fetch.key());
+    }
   }
 
   private Request forget(RoutedFetch fetch) {

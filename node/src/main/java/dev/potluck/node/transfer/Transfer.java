@@ -42,6 +42,10 @@ public final class Transfer {
   private boolean awaitingDigest;
   /** Every byte is on disk and the source has ended; completion waits for the digest. */
   private boolean bodyDone;
+  /** Readers get nothing until the body is verified whole (see {@link #holdUntilVerified}). */
+  private boolean holding;
+  /** Asked whether a body with the wrong digest is replaced rather than failed; null: it fails. */
+  private java.util.function.Predicate<VerificationException> onWrongBody;
   private final MessageDigest digest = Sha256.newDigest();
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   /** The batch being written, which starts at {@link #readable}; null when no write is under way. */
@@ -111,6 +115,28 @@ public final class Transfer {
     if (bodyDone && state == State.STREAMING) {
       complete();
     }
+  }
+
+  /**
+   * Readers get no byte until the whole body has its expected digest. A body that turns out wrong is
+   * then nobody's yet, and {@code onWrongBody} may take it back ({@link #restart}) and have it sent
+   * again from another source: its readers never see it. For a copy from a complete holder, whose
+   * bytes arrive at LAN speed, this costs little; a stream still being fetched upstream is not held.
+   *
+   * @param onWrongBody called with the mismatch when the body is whole but wrong; returns true when it
+   *     has arranged a new source (after calling nothing else on this transfer), false to fail it
+   */
+  public void holdUntilVerified(java.util.function.Predicate<VerificationException> onWrongBody) {
+    this.holding = true;
+    this.onWrongBody = onWrongBody;
+  }
+
+  /** How far readers may read now: all of a complete body; else none when held, else all but the last byte. */
+  public long sendable() {
+    if (state == State.COMPLETE) {
+      return received;
+    }
+    return holding ? 0 : received - 1;
   }
 
   /** True while the whole body is here but its digest has not been announced yet. */
@@ -308,7 +334,15 @@ public final class Transfer {
     }
     Sha256 actual = Sha256.of(digest);
     if (expectedSha256 != null && !expectedSha256.equals(actual)) {
-      fail(new VerificationException(expectedSha256, actual, received));
+      VerificationException wrong = new VerificationException(expectedSha256, actual, received);
+      if (holding && onWrongBody != null) {
+        // No reader has a byte of it: start the body again, for whatever source comes next.
+        restart();
+        if (onWrongBody.test(wrong)) {
+          return;
+        }
+      }
+      fail(wrong);
       return;
     }
     state = State.COMPLETE;
@@ -316,6 +350,21 @@ public final class Transfer {
     done.tryComplete(sha256);
     wakeReaders();
     closeIfIdle();
+  }
+
+  /**
+   * Forgets the body received so far (only while held, with nothing queued or being written): the next
+   * source's bytes are written from the start of the file over it. The expected digest stays.
+   */
+  private void restart() {
+    received = 0;
+    readable = 0;
+    queuedBytes = 0;
+    queue.clear();
+    digest.reset();
+    ending = false;
+    bodyDone = false;
+    sourcePaused = false;
   }
 
   private void wakeReaders() {

@@ -65,9 +65,9 @@ public final class TransferReader {
         finish(true);
         return;
       }
-      // The last byte waits until the transfer is complete (length checked, digest verified), so a
-      // client never holds a whole body that later turns out wrong.
-      long sendable = transfer.state() == Transfer.State.COMPLETE ? transfer.received() : transfer.received() - 1;
+      // The last byte (or, for a held body, every byte) waits until the transfer is complete (length
+      // checked, digest verified), so a client never holds a whole body that later turns out wrong.
+      long sendable = transfer.sendable();
       if (position >= sendable) {
         switch (transfer.state()) {
           case COMPLETE -> finish(end < 0 || position >= end);
