@@ -4,6 +4,7 @@ import dev.potluck.dashboard.ApiRoutes;
 import dev.potluck.dashboard.TrustStatus;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.NodeTrust;
 
 import dev.potluck.dashboard.CachedObject;
 import dev.potluck.dashboard.ClusterStatus;
@@ -146,7 +147,7 @@ public final class PotluckNode {
     context.runOnContext(v -> vertx.executeBlocking(() -> {
           FileStore store = FileStore.open(config.cacheDir(), config.cacheSize());
           NodeId id = NodeIdentity.loadOrCreate(config.cacheDir());
-          return new Opened(store, id, Authorities.CONTENT_NAMES_ONLY);
+          return new Opened(store, id, NodeTrust.load(config.keyrings(), store));
         })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))

@@ -1,0 +1,58 @@
+package dev.potluck.node.trust;
+
+import dev.potluck.node.store.FileStore;
+import dev.potluck.node.store.StoredObject;
+import dev.potluck.node.trust.apt.AptAuthority;
+import dev.potluck.node.trust.apt.TrustedKeys;
+import dev.potluck.protocol.CanonicalUrl;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sets up a node's authorities at start. Blocking: run on a worker thread. */
+public final class NodeTrust {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeTrust.class);
+
+  private NodeTrust() {}
+
+  /**
+   * The keys apt trusts on this host plus {@code keyrings}, and every repository's metadata already in
+   * {@code store} verified again, so a restarted node knows at once what its stored packages must be.
+   */
+  public static Authorities load(List<Path> keyrings, FileStore store) {
+    List<Path> places = new ArrayList<>(TrustedKeys.APT_PLACES);
+    places.addAll(keyrings);
+    TrustedKeys keys = TrustedKeys.load(places);
+    log.info("repository keys: {} trusted, from apt's keyrings{}", keys.size(),
+        keyrings.isEmpty() ? "" : " and " + keyrings);
+    keys.skipped().forEach(why -> log.debug("keyring skipped: {}", why));
+    AptAuthority apt = new AptAuthority(keys, Instant::now);
+    Authorities authorities = new Authorities(List.of(apt));
+    relearn(authorities, store);
+    return authorities;
+  }
+
+  /** Feeds the stored metadata to the authorities again: signed Release files first, then what they list. */
+  static void relearn(Authorities authorities, FileStore store) {
+    List<StoredObject> objects = new ArrayList<>(store.list());
+    objects.sort(Comparator.comparingInt(o -> releaseFirst(o.meta().url())));
+    for (StoredObject o : objects) {
+      CanonicalUrl url;
+      try {
+        url = CanonicalUrl.parse(o.meta().url());
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      authorities.observe(url, o.data(), o.meta().sha256());
+    }
+  }
+
+  private static int releaseFirst(String url) {
+    return url.endsWith("/InRelease") || url.endsWith("/Release") || url.endsWith("/Release.gpg") ? 0 : 1;
+  }
+}

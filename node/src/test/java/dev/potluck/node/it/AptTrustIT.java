@@ -1,0 +1,216 @@
+package dev.potluck.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.potluck.node.apt.AptPrerequisites;
+import dev.potluck.testkit.apt.AptGet;
+import dev.potluck.testkit.apt.AptRepository;
+import dev.potluck.testkit.apt.Sha256;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One bad host must not poison the LAN. Three hosts in network namespaces, each with a
+ * zero-configuration node (no secret: an open group) and real apt, and a signed repository on a
+ * fourth. After host A's node has fetched everything, its stored copy of a package is altered the way
+ * bit rot or a compromised machine would alter it: other bytes of the same length, and the digest
+ * recorded beside it rewritten to match. Hosts B and C then install through their own nodes: apt must
+ * see nothing wrong, no other cache may ever hold the bad bytes, and host A is blocklisted and drops
+ * its copy. Needs root, iproute2, curl, python3, gpg and Debian's apt tools (skips otherwise).
+ */
+@Timeout(value = 400, unit = TimeUnit.SECONDS)
+class AptTrustIT {
+
+  private static final int[] SIZES = {200 * 1024, 3 << 20, 600 * 1024};
+  private static final String NODE = "http://" + NamespaceNode.LISTEN + "/";
+
+  @TempDir Path work;
+
+  private NetworkNamespaces namespaces;
+  private NamespaceOrigin origin;
+  private final List<NamespaceNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    try {
+      NamespaceNode.closeAll(nodes);
+      if (origin != null) {
+        origin.close();
+      }
+    } finally {
+      if (namespaces != null) {
+        namespaces.close();
+      }
+    }
+  }
+
+  @Test
+  void alteredHolder_othersInstallCleanly_andTheBadBytesGoNowhere() throws Exception {
+    AptPrerequisites.assumeMet();
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = namespaces.bridge(4);
+    AptRepository repository = AptRepository.create(work.resolve("repo"), SIZES.length, i -> SIZES[i], 11L);
+    origin = NamespaceOrigin.start(hosts[3], "10.204.0.4", repository.root(), 16 << 20, work);
+    String keyring = repository.keyring().toString();
+    for (int i = 0; i < 3; i++) {
+      nodes.add(NamespaceNode.start(hosts[i], work, "--keyring", keyring));
+    }
+    for (NamespaceNode node : nodes) {
+      node.awaitReady(120);
+    }
+    awaitWholeView(3, 120);
+    String sources = repository.sourcesLine(origin.url());
+
+    AptGet hostA = apt(hosts[0], "host-a", sources);
+    clean(hostA.update());
+    clean(hostA.download(repository.packageNames()));
+    JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
+    assertEquals("open", trustA.getString("group"), trustA.encode());
+    assertTrue(trustA.getJsonObject("verified").getLong("signed-metadata") >= SIZES.length,
+        "host A's node checked every package against the signed Packages index: " + trustA.encode());
+
+    // Host A's copy of the largest package goes bad, digest record and all.
+    AptRepository.Package victim = repository.packages().stream()
+        .max(java.util.Comparator.comparingLong(AptRepository.Package::size)).orElseThrow();
+    String victimUrl = origin.url() + victim.urlPath();
+    Path cacheA = work.resolve("cache-" + hosts[0]);
+    String badSha = alter(cacheA, victimUrl, victim.size());
+    assertNotEquals(victim.sha256(), badSha);
+
+    AptGet hostB = apt(hosts[1], "host-b", sources);
+    clean(hostB.update());
+    clean(hostB.installDownloadOnly(repository.packageNames()));
+    assertDownloadsIntact(repository, hostB.archivesDir());
+
+    AptGet hostC = apt(hosts[2], "host-c", sources);
+    clean(hostC.update());
+    clean(hostC.installDownloadOnly(repository.packageNames()));
+    assertDownloadsIntact(repository, hostC.archivesDir());
+
+    JsonObject clusterB = nodes.get(1).status().getJsonObject("cluster");
+    String idA = nodes.get(0).status().getString("nodeId");
+    awaitTrue(() -> !stored(cacheA, victimUrl), 30, "host A's node drops its altered copy");
+    for (int i = 1; i < 3; i++) {
+      Path cache = work.resolve("cache-" + hosts[i]);
+      assertEquals(victim.sha256(), storedSha(cache, victimUrl), "host " + i + "'s cache holds the right bytes");
+    }
+    long victimGets = origin.requests().stream()
+        .filter(r -> r.method().equals("GET") && r.path().equals(victim.urlPath())).count();
+    System.out.printf("[figure] altered holder: hosts B and C installed cleanly; upstream GETs of the altered package"
+            + " %d; host B's blocklist %s; host A's copy dropped%n", victimGets,
+        clusterB == null ? "{}" : clusterB.getJsonObject("blocklisted").encode());
+    boolean blocklistedByB = clusterB != null && clusterB.getJsonObject("blocklisted").containsKey(idA);
+    boolean blocklistedByC = nodes.get(2).status().getJsonObject("cluster").getJsonObject("blocklisted").containsKey(idA);
+    assertTrue(blocklistedByB || blocklistedByC, "whoever was offered host A's bad copy blocklisted it: "
+        + clusterB + "\n" + nodes.get(1).report());
+    assertTrue(victimGets <= 2, "the altered package came from upstream again at most once: " + victimGets);
+  }
+
+  // ---- helpers
+
+  private AptGet apt(String namespace, String name, String sources) throws Exception {
+    return AptGet.create(work.resolve(name), sources, NODE).withCommandPrefix(NetworkNamespaces.in(namespace, List.of()));
+  }
+
+  /**
+   * Overwrites the stored body of {@code url} in the node cache at {@code cache} with other bytes of
+   * the same length and rewrites the SHA-256 in its sidecar to match; returns the new digest.
+   */
+  private static String alter(Path cache, String url, long size) throws Exception {
+    Path body = bodyOf(cache, url);
+    Path sidecar = body.resolveSibling(body.getFileName() + ".json");
+    String oldSha = Sha256.of(body);
+    byte[] bytes = new byte[(int) size];
+    new Random(99).nextBytes(bytes);
+    Files.write(body, bytes);
+    String newSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    String meta = Files.readString(sidecar);
+    assertTrue(meta.contains(oldSha), "the sidecar records the digest: " + meta);
+    Files.writeString(sidecar, meta.replace(oldSha, newSha));
+    return newSha;
+  }
+
+  private static Path bodyOf(Path cache, String url) throws Exception {
+    String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(dev.potluck.protocol.CanonicalUrl.parse(url).toString().getBytes(StandardCharsets.UTF_8)));
+    return cache.resolve("objects").resolve(key.substring(0, 2)).resolve(key);
+  }
+
+  private static boolean stored(Path cache, String url) throws Exception {
+    return Files.exists(bodyOf(cache, url));
+  }
+
+  private static String storedSha(Path cache, String url) throws Exception {
+    Path body = bodyOf(cache, url);
+    return Files.exists(body) ? Sha256.of(body) : null;
+  }
+
+  private void clean(AptGet.Result result) throws Exception {
+    try {
+      result.assertClean();
+    } catch (AssertionError e) {
+      StringBuilder why = new StringBuilder(e.getMessage());
+      for (NamespaceNode node : nodes) {
+        why.append("\n").append(node.report());
+      }
+      throw new AssertionError(why.toString(), e);
+    }
+  }
+
+  private void awaitWholeView(int size, int seconds) throws Exception {
+    awaitTrue(() -> {
+      for (NamespaceNode node : nodes) {
+        if (!node.seesWholeView(size)) {
+          return false;
+        }
+      }
+      return true;
+    }, seconds, "the nodes form one view");
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private void awaitTrue(Check check, int seconds, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        StringBuilder why = new StringBuilder(what + ": not within " + seconds + " s");
+        for (NamespaceNode node : nodes) {
+          why.append("\n").append(node.report());
+        }
+        throw new AssertionError(why.toString());
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static void assertDownloadsIntact(AptRepository repository, Path dir) throws Exception {
+    for (AptRepository.Package p : repository.packages()) {
+      Path file = dir.resolve(p.fileName());
+      assertTrue(Files.isRegularFile(file), "apt left no " + file);
+      assertEquals(p.sha256(), Sha256.of(file), p.fileName());
+    }
+    try (Stream<Path> partial = Files.list(dir)) {
+      assertFalse(partial.anyMatch(f -> f.getFileName().toString().endsWith(".FAILED")), "no failed downloads");
+    }
+  }
+}
