@@ -123,6 +123,40 @@ class AptTrustIT {
     assertTrue(victimGets <= 2, "the altered package came from upstream again at most once: " + victimGets);
   }
 
+  @Test
+  void unknownKey_nothingIsShared_aptIsUnaffected_andTheNodeSaysWhy() throws Exception {
+    AptPrerequisites.assumeMet();
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = namespaces.bridge(3);
+    AptRepository repository = AptRepository.create(work.resolve("repo"), 2, i -> 300 * 1024, 12L);
+    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
+    // No --keyring: the nodes trust only the host's apt keys, which did not sign this repository.
+    for (int i = 0; i < 2; i++) {
+      nodes.add(NamespaceNode.start(hosts[i], work));
+    }
+    for (NamespaceNode node : nodes) {
+      node.awaitReady(120);
+    }
+    awaitWholeView(2, 120);
+    String sources = repository.sourcesLine(origin.url());
+    for (int i = 0; i < 2; i++) {
+      AptGet host = apt(hosts[i], "host-" + i, sources);
+      clean(host.update());
+      clean(host.installDownloadOnly(repository.packageNames()));
+      assertDownloadsIntact(repository, host.archivesDir());
+    }
+    for (AptRepository.Package p : repository.packages()) {
+      long gets = origin.requests().stream().filter(r -> r.method().equals("GET") && r.path().equals(p.urlPath()))
+          .count();
+      assertEquals(2, gets, p.urlPath() + ": unverifiable, so each node fetched its own copy");
+    }
+    JsonObject trust = nodes.get(1).status().getJsonObject("trust");
+    System.out.println("[figure] unknown repository key: " + trust.encode());
+    assertTrue(trust.getJsonArray("unverifiedRepositories").encode().contains("InRelease"), trust.encode());
+    assertTrue(nodes.get(1).log().contains("not sharing what"), nodes.get(1).report());
+  }
+
   // ---- helpers
 
   private AptGet apt(String namespace, String name, String sources) throws Exception {

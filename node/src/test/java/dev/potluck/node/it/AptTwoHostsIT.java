@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Real apt-get on two hosts of one LAN, each through its own zero-configuration node: two network
  * namespaces on a bridge, each running a node and apt, and a signed repository served from a third.
- * The nodes find each other by mDNS; apt on both hosts must verify everything it gets, and every
+ * The nodes find each other by mDNS and check what they share against the repository's signed
+ * metadata (its key given with --keyring); apt on both hosts must verify everything it gets, and every
  * package must cross the upstream link once, host B's coming from host A's node. Needs root, iproute2,
  * curl, python3 and Debian's apt tools (skips otherwise).
  */
@@ -64,9 +65,12 @@ class AptTwoHostsIT {
     origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
 
     long start = System.nanoTime();
-    NamespaceNode nodeA = NamespaceNode.start(hosts[0], work);
+    // The repository's key, as a sysadmin would name it for a private repository (keys in apt's own
+    // keyrings are trusted without it).
+    String keyring = repository.keyring().toString();
+    NamespaceNode nodeA = NamespaceNode.start(hosts[0], work, "--keyring", keyring);
     nodes.add(nodeA);
-    NamespaceNode nodeB = NamespaceNode.start(hosts[1], work);
+    NamespaceNode nodeB = NamespaceNode.start(hosts[1], work, "--keyring", keyring);
     nodes.add(nodeB);
     nodeA.awaitReady(120);
     nodeB.awaitReady(120);
