@@ -135,7 +135,14 @@ public final class PackagesIndex {
               }
             }
             default -> {
-              if (b == '\n') {
+              // Most bytes are in lines nobody wants (Description, Depends): find their end in a
+              // tight loop rather than one trip through the switch per byte.
+              int j = i;
+              while (j < n && buf[j] != '\n') {
+                j++;
+              }
+              i = j;
+              if (j < n) {
                 line++;
                 state = LINE_START;
               }

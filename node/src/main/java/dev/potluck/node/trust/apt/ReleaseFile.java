@@ -119,14 +119,24 @@ public record ReleaseFile(
     return Optional.ofNullable(indexes.get(path));
   }
 
-  // RFC 1123 as Java knows it spells UTC "GMT" or "+0000"; apt writes "UTC".
+  // "Sat, 09 Nov 2024 09:56:04 UTC": the weekday is dropped unchecked, as apt's parser does, so a
+  // repository with a wrong one works here exactly when it works for apt. Zones: UTC, GMT, Z, +hhmm.
+  private static final DateTimeFormatter DATE =
+      DateTimeFormatter.ofPattern("d MMM uuuu HH:mm[:ss] xx", Locale.ROOT);
+
   private static Instant date(String value, String field, int lineNo) throws AptFormatException {
-    String normalised = value.endsWith(" UTC") ? value.substring(0, value.length() - 3) + "GMT" : value;
-    if (normalised.endsWith(" Z")) {
-      normalised = normalised.substring(0, normalised.length() - 1) + "GMT";
+    String s = value;
+    int comma = s.indexOf(',');
+    if (comma >= 0 && comma <= 9) {
+      s = s.substring(comma + 1).strip();
+    }
+    for (String utc : new String[] {" UTC", " GMT", " Z"}) {
+      if (s.endsWith(utc)) {
+        s = s.substring(0, s.length() - utc.length()) + " +0000";
+      }
     }
     try {
-      return ZonedDateTime.parse(normalised, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      return ZonedDateTime.parse(s, DATE).toInstant();
     } catch (DateTimeParseException e) {
       throw new AptFormatException(
           (lineNo > 0 ? "line " + lineNo + ": " : "") + field + " is not an RFC 2822 date like "

@@ -27,7 +27,8 @@ import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
  * The OpenPGP public keys a host's apt trusts, looked up by key id (primary keys and their subkeys).
  *
  * <p>Loading follows apt: a directory contributes its {@code *.gpg} (binary keyring) and {@code *.asc}
- * (ASCII-armored) files, not recursively; a file named explicitly is read whatever its name. A file
+ * (ASCII-armored) files, not recursively, except {@code *-removed-keys.gpg} (see {@link #fromHost});
+ * a file named explicitly is read whatever its name. A file
  * that cannot be read or holds no keys is not fatal: it is recorded in {@link #skipped()} with the
  * reason, so the caller can log it, and the other files still count. An instance is immutable.
  */

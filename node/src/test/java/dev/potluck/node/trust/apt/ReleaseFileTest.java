@@ -71,6 +71,14 @@ class ReleaseFileTest {
   }
 
   @Test
+  void parse_wrongWeekday_isIgnoredAsAptDoes() throws Exception {
+    ReleaseFile release = ReleaseFile.parse(
+        "Valid-Until: Sat, 16 Nov 2099 09:56:04 UTC\nSHA256:\n " + HEX_A + " 1 Packages\n");
+
+    assertEquals(Instant.parse("2099-11-16T09:56:04Z"), release.validUntil());
+  }
+
+  @Test
   void parse_withoutSha256Section_fails() {
     AptFormatException e = assertThrows(AptFormatException.class,
         () -> ReleaseFile.parse("Origin: x\nMD5Sum:\n d41d8cd98f00b204e9800998ecf8427e 0 Packages\n"));
