@@ -250,13 +250,6 @@ public final class PotluckNode {
     // from members; with one, every member is someone the admin let in.
     cache.useAuthorities(cache.authorities(), settings.secret() != null);
     groupKind = settings.secret() != null ? "secret" : "open";
-    if (settings.secret() == null) {
-      LoggerFactory.getLogger(PotluckNode.class).info("the cluster '{}' is open (no --secret-file): any host on the LAN"
-          + " can join it. Members' words are only hints: what they serve is checked against signed repository"
-          + " metadata or the file's own hash, and files with neither are always fetched from upstream. Set"
-          + " --secret-file on every node to keep strangers out and to share those files too.",
-          settings.clusterName());
-    }
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
             store, uploads, Version.current(), timings, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))

@@ -17,6 +17,8 @@ import dev.potluck.protocol.Sha256;
 import dev.potluck.protocol.Message.StreamFrom;
 import dev.potluck.protocol.Message.Want;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -53,6 +55,29 @@ import java.util.TreeSet;
  * which resumes upstream from there, and the other receivers are re-pointed to it. When the view
  * changes, every node re-announces what it holds and fetches to those keys' new arbiters, so merged
  * partitions converge.
+ *
+ * <p>Authority follows roles (DESIGN.md, "Trust"); a rogue member can cost time, never correctness:
+ * <ol>
+ *   <li>Answers about a key ({@link Grant}, {@link StreamFrom}, {@link FetchFrom}, {@link Announce}) are
+ *       taken only from the key's arbiter in this node's current view (possibly this node itself). An
+ *       answer lost to a view change is not missed: the requester asks the new arbiter again when its
+ *       view moves the key, or when its wait runs out, and a receiver still reporting progress with all
+ *       the bytes is told the digest again.
+ *   <li>Only the lease holder's {@link Done} names the object's digest. A {@code Done} from another member
+ *       (it fetched without the lease, or lost the lease while quiet) counts as a holder claim like
+ *       {@link Have} when the digest is already known and matches, and never sets or replaces it.
+ *   <li>A known digest is never replaced. The first claim sets it: the lease holder's {@code Done}, or,
+ *       while nobody holds the lease, the first {@code Have} (a holder from before a restart or from
+ *       the other side of a partition). While a lease is out, the digest is the lease holder's to report,
+ *       so a {@code Have} from anyone else is not recorded until it is known. A holder whose claim
+ *       disagrees with the known size and digest is not recorded as a holder.
+ *   <li>Claims and requests about keys this node does not arbitrate in its view ({@link Want},
+ *       {@link Progress}, {@link Have}, {@link Drop}, {@link Fetching}, {@link Abort}) are handled as
+ *       before: views differ briefly in both directions around a change, so the sender may simply be a
+ *       view ahead or behind; the next view change forgets the state of keys this node does not
+ *       arbitrate. Senders outside the view are held until the next view, as before.
+ * </ol>
+ * Refused messages are counted by {@link RejectReason} ({@link #rejected()}).
  *
  * <p>Not thread-safe: one node calls it from one thread.
  */
@@ -103,6 +128,7 @@ public final class Scheduler {
   private long lastLoadSentAt = Long.MIN_VALUE;
   private Load lastLoadSent;
   private long decisions;
+  private final EnumMap<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
 
   public Scheduler(NodeId self, SchedulerConfig config) {
     this.self = self;
@@ -124,6 +150,16 @@ public final class Scheduler {
   /** Want requests this node has decided as an arbiter. */
   public long decisions() {
     return decisions;
+  }
+
+  /** Messages refused so far, by reason (reasons never seen are absent). A snapshot. */
+  public Map<RejectReason, Long> rejected() {
+    return Collections.unmodifiableMap(new EnumMap<>(rejected));
+  }
+
+  /** Messages refused so far for {@code reason}. */
+  public long rejected(RejectReason reason) {
+    return rejected.getOrDefault(reason, 0L);
   }
 
   public NodeId arbiterOf(ObjectKey key) {
@@ -331,6 +367,12 @@ public final class Scheduler {
 
   /** A message from {@code from} (possibly this node itself). */
   public List<Action> onMessage(long now, NodeId from, Message message) {
+    ObjectKey answered = answerKey(message);
+    if (answered != null && !from.equals(arbiterOf(answered))) {
+      // Only the key's arbiter grants, steers or announces for it. One that was the arbiter in a view this
+      // node has left behind is dropped too: the requester asks the new arbiter (see the class comment).
+      return reject(RejectReason.NOT_ARBITER);
+    }
     if (message instanceof Want w) {
       return arbitrate(now, from, w);
     } else if (message instanceof Grant g) {
@@ -387,29 +429,42 @@ public final class Scheduler {
     }
     if (message instanceof Have h) {
       KeyState state = stateOf(h.key());
-      state.receivers.remove(from);
-      state.holders.put(from, Boolean.TRUE);
-      if (state.sha256 == null) {
-        state.size = h.size();
-        state.sha256 = h.sha256();
+      boolean fetcher = state.lease != null && state.lease.fetcher.equals(from);
+      if (state.sha256 == null && state.lease != null && !fetcher) {
+        // The lease holder's Done names the digest; a holder without one cannot be offered.
+        forgetIfEmpty(h.key(), state);
+        return List.of();
       }
-      if (state.lease != null && state.lease.fetcher.equals(from)) {
+      if (!claim(state, from, h.size(), h.sha256())) {
+        forgetIfEmpty(h.key(), state);
+        return reject(RejectReason.DIGEST_CONFLICT);
+      }
+      if (fetcher) {
         state.lease = null;
       }
     } else if (message instanceof Done d) {
       KeyState state = stateOf(d.key());
-      state.size = d.size();
-      state.sha256 = d.sha256();
-      state.holders.put(from, Boolean.TRUE);
-      if (state.lease != null && state.lease.fetcher.equals(from)) {
-        state.lease = null;
-        // Everyone still streaming learns what the object must hash to, from the fetcher's own count.
-        List<Action> actions = new ArrayList<>();
-        for (NodeId receiver : new ArrayList<>(state.receivers.keySet())) {
-          actions.addAll(route(now, receiver, new Announce(d.key(), d.size(), d.sha256())));
+      if (state.lease == null || !state.lease.fetcher.equals(from)) {
+        // Not the lease holder's report: at most an ordinary holder claim, and only against a known digest.
+        if (state.sha256 != null && !claim(state, from, d.size(), d.sha256())) {
+          rejected.merge(RejectReason.DIGEST_CONFLICT, 1L, Long::sum);
         }
-        return actions;
+        forgetIfEmpty(d.key(), state);
+        return reject(RejectReason.NOT_LEASE_HOLDER);
       }
+      state.lease = null;
+      if (!claim(state, from, d.size(), d.sha256())) {
+        // The fetcher's copy disagrees with what the arbiter already knew: it is no holder, and the
+        // receivers are told the known digest, which their bodies are checked against.
+        rejected.merge(RejectReason.DIGEST_CONFLICT, 1L, Long::sum);
+      }
+      // Everyone still streaming learns what the object must hash to.
+      List<Action> actions = new ArrayList<>();
+      for (NodeId receiver : new ArrayList<>(state.receivers.keySet())) {
+        actions.addAll(route(now, receiver, new Announce(d.key(), state.size, state.sha256)));
+      }
+      forgetIfEmpty(d.key(), state);
+      return actions;
     } else if (message instanceof Drop d) {
       KeyState state = arbitrated.get(d.key());
       if (state != null) {
@@ -424,6 +479,11 @@ public final class Scheduler {
           state.lease.lastProgressAt = now;
         } else if (state.receivers.containsKey(from)) {
           state.receivers.get(from).bytes = p.bytes();
+          if (state.lease == null && state.sha256 != null && p.bytes() >= state.size) {
+            // It has every byte and still streams: the Announce did not reach it (it came from an arbiter
+            // its view did not know yet). Tell it again.
+            return route(now, from, new Announce(p.key(), state.size, state.sha256));
+          }
         } else if (!state.holders.containsKey(from)) {
           return adoptStream(now, from, p, state);
         }
@@ -677,6 +737,43 @@ public final class Scheduler {
   }
 
   // ---- helpers
+
+  /**
+   * Records {@code from} as a holder of the object with {@code size} and {@code sha256}, which become the
+   * object's identity when none is known yet. False, and {@code from} is no holder, when they disagree with
+   * the known ones: a known digest is never replaced.
+   */
+  private static boolean claim(KeyState state, NodeId from, long size, Sha256 sha256) {
+    if (state.sha256 == null) {
+      state.size = size;
+      state.sha256 = sha256;
+    } else if (state.size != size || !state.sha256.equals(sha256)) {
+      state.holders.remove(from);
+      return false;
+    }
+    state.receivers.remove(from);
+    state.holders.put(from, Boolean.TRUE);
+    return true;
+  }
+
+  /** The key an arbiter's answer is about, or null when {@code message} is no answer. */
+  private static ObjectKey answerKey(Message message) {
+    if (message instanceof Grant g) {
+      return g.key();
+    } else if (message instanceof StreamFrom s) {
+      return s.key();
+    } else if (message instanceof FetchFrom f) {
+      return f.key();
+    } else if (message instanceof Announce a) {
+      return a.key();
+    }
+    return null;
+  }
+
+  private List<Action> reject(RejectReason reason) {
+    rejected.merge(reason, 1L, Long::sum);
+    return List.of();
+  }
 
   private static final long NO_REQUEST = Long.MIN_VALUE;
 

@@ -3,9 +3,14 @@ package dev.potluck.scheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potluck.protocol.Message;
+import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
+import dev.potluck.protocol.Sha256;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -166,6 +171,67 @@ class SchedulerSimulationTest {
     sim.runUntil(CONFIG.requestTimeoutMillis() + 5_000);
     assertTrue(requester.complete.contains(key));
     assertEquals(1, sim.upstreamFetches(key));
+  }
+
+  /**
+   * One member forges, over and over, every kind of claim and answer with a wrong digest for keys it does
+   * not arbitrate: Done and Have to their arbiters, Grant, StreamFrom, FetchFrom and Announce to every other
+   * host, for every request id in use. The honest hosts still take each object once from upstream, end
+   * with its real digest, and count what they refused.
+   */
+  @Test
+  void rogueMemberForgingClaimsAndAnswers_costsNothingButRejections() {
+    SimulatedCluster sim = cluster(12, 8);
+    List<SimulatedCluster.Host> hosts = sim.hosts();
+    SimulatedCluster.Host rogue = hosts.get(hosts.size() - 1);
+    List<SimulatedCluster.Host> honest = hosts.subList(0, hosts.size() - 1);
+    List<ObjectKey> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 6; i++) {
+      ObjectKey key = sim.object("rogue-" + i, (i % 3 + 1) * 4 * MB);
+      if (!rogue.scheduler.arbiterOf(key).equals(rogue.id)) {
+        keys.add(key);
+      }
+    }
+    for (ObjectKey key : keys) {
+      sim.burst(honest, key, 50);
+    }
+    Sha256 forged = Sha256.of("not the body");
+    for (long t = 200; t <= 20_000; t += 100) {
+      sim.at(t, () -> {
+        for (ObjectKey key : keys) {
+          NodeId arbiter = rogue.scheduler.arbiterOf(key);
+          sim.forge(rogue, arbiter, new Message.Done(key, 4 * MB, forged));
+          sim.forge(rogue, arbiter, new Message.Have(key, 4 * MB, forged));
+          for (SimulatedCluster.Host h : honest) {
+            for (long requestId = 1; requestId <= honest.size() * keys.size(); requestId += 7) {
+              sim.forge(rogue, h.id, new Message.Grant(requestId, key, 0));
+              sim.forge(rogue, h.id, new Message.StreamFrom(requestId, key, List.of(rogue.id)));
+              sim.forge(rogue, h.id, new Message.FetchFrom(requestId, key, List.of(rogue.id), 4 * MB, forged));
+            }
+            sim.forge(rogue, h.id, new Message.Announce(key, 4 * MB, forged));
+          }
+        }
+      });
+    }
+    sim.runUntil(60_000);
+
+    Map<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
+    for (SimulatedCluster.Host h : honest) {
+      h.scheduler.rejected().forEach((reason, n) -> rejected.merge(reason, n, Long::sum));
+    }
+    for (ObjectKey key : keys) {
+      assertEquals(1, sim.upstreamFetches(key), "fetches of " + key);
+      for (SimulatedCluster.Host h : honest) {
+        assertTrue(h.complete.contains(key), "host " + h.id + " never got " + key);
+        assertEquals(SimulatedCluster.digestOf(key), h.completedAs.get(key), "digest host " + h.id + " committed");
+      }
+      assertTrue(!rogue.complete.contains(key));
+    }
+    for (RejectReason reason : RejectReason.values()) {
+      assertTrue(rejected.getOrDefault(reason, 0L) > 0, "no " + reason + " counted: " + rejected);
+    }
+    System.out.println("[figure] rogue member: " + keys.size() + " keys x " + honest.size()
+        + " honest hosts, one upstream fetch each, rejections " + rejected);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Done;
+import dev.potluck.protocol.Message.Drop;
 import dev.potluck.protocol.Message.FetchFrom;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Grant;
@@ -370,5 +371,171 @@ class SchedulerTest {
     String text = "a".repeat(511) + "\uD83D\uDE00";
     assertEquals("a".repeat(511), Scheduler.clip(text, 512));
     assertEquals("abc", Scheduler.clip("abc", 512));
+  }
+  // ---- authority inside the group (DESIGN.md, "Trust")
+
+  private static final Sha256 FORGED = Sha256.of("forged body");
+
+  @Test
+  void answersFromAMemberThatIsNotTheKeysArbiter_areDroppedAndCounted() {
+    NodeId self = nodes.get(2);
+    Scheduler requester = requesterIn(self);
+    requester.onRequest(0, 7, KEY, URL);
+    NodeId rogue = nodes.get(3);
+
+    assertEquals(List.of(), requester.onMessage(1, rogue, new Grant(7, KEY, 0)));
+    assertEquals(List.of(), requester.onMessage(1, rogue, new StreamFrom(7, KEY, List.of(rogue))));
+    assertEquals(List.of(), requester.onMessage(1, rogue, new FetchFrom(7, KEY, List.of(rogue), 100, FORGED)));
+    assertEquals(3, requester.rejected(RejectReason.NOT_ARBITER));
+    // The request still waits for its arbiter, which is believed.
+    assertEquals(List.of(new Action.StreamFromPeers(7, KEY, List.of(nodes.get(0)))),
+        requester.onMessage(2, arbiter.self(), new StreamFrom(7, KEY, List.of(nodes.get(0)))));
+    assertEquals(List.of(), requester.onMessage(3, rogue, new Announce(KEY, 100, FORGED)));
+    assertEquals(List.of(new Action.ExpectDigest(KEY, 100, DIGEST)),
+        requester.onMessage(4, arbiter.self(), new Announce(KEY, 100, DIGEST)));
+    assertEquals(java.util.Map.of(RejectReason.NOT_ARBITER, 4L), requester.rejected());
+  }
+
+  @Test
+  void answersFromItself_whenItIsTheArbiter_areBelieved() {
+    // A node that arbitrates its own request routes the answer to itself.
+    Scheduler alone = new Scheduler(arbiter.self(), SchedulerConfig.defaults());
+    assertEquals(List.of(new Action.FetchUpstream(1, KEY, URL, 0)), alone.onRequest(0, 1, KEY, URL));
+    alone.onLocalFetchDone(5, KEY, URL, 100, DIGEST);
+    assertEquals(List.of(alone.self()), alone.holdersByKey().get(KEY));
+    assertEquals(java.util.Map.of(), alone.rejected());
+  }
+
+  @Test
+  void answerFromTheArbiterOfAnOlderView_isDropped_andTheNewArbiterIsAsked() {
+    NodeId self = nodes.get(2);
+    Scheduler requester = requesterIn(self);
+    requester.onRequest(0, 7, KEY, URL);
+    NodeId oldArbiter = arbiter.self();
+    List<NodeId> without = new ArrayList<>(nodes);
+    List<Action> asked = requester.onViewChanged(10, without);
+    NodeId newArbiter = requester.arbiterOf(KEY);
+    assertEquals(new Want(7, KEY, URL), answer(asked, newArbiter));
+
+    assertEquals(List.of(), requester.onMessage(11, oldArbiter, new Grant(7, KEY, 0)));
+    assertEquals(1, requester.rejected(RejectReason.NOT_ARBITER));
+    assertEquals(List.of(new Action.FetchUpstream(7, KEY, URL, 0)),
+        requester.onMessage(12, newArbiter, new Grant(7, KEY, 0)));
+  }
+
+  @Test
+  void doneFromAMemberWithoutTheLease_neverSetsTheDigest() {
+    NodeId fetcher = nodes.get(0);
+    NodeId rogue = nodes.get(1);
+    NodeId receiver = nodes.get(2);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, receiver, new Want(2, KEY, URL));
+
+    assertEquals(List.of(), arbiter.onMessage(2, rogue, new Done(KEY, 100, FORGED)));
+    assertEquals(1, arbiter.rejected(RejectReason.NOT_LEASE_HOLDER));
+    assertEquals(java.util.Map.of(KEY, fetcher), arbiter.leases(), "the lease is untouched");
+    assertEquals(List.of(), arbiter.holdersByKey().get(KEY));
+
+    List<Action> actions = arbiter.onMessage(3, fetcher, new Done(KEY, 100, DIGEST));
+    assertEquals(new Announce(KEY, 100, DIGEST), answer(actions, receiver));
+    assertEquals(List.of(fetcher), arbiter.holdersByKey().get(KEY));
+  }
+
+  @Test
+  void doneFromAMemberWithoutTheLease_countsAsAHolderClaimOnlyAgainstTheKnownDigest() {
+    NodeId fetcher = nodes.get(0);
+    NodeId alone = nodes.get(1); // fetched upstream on its own while the lease was out
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, fetcher, new Done(KEY, 100, DIGEST));
+
+    arbiter.onMessage(2, alone, new Done(KEY, 100, DIGEST));
+    assertEquals(List.of(fetcher, alone), arbiter.holdersByKey().get(KEY));
+    assertEquals(1, arbiter.rejected(RejectReason.NOT_LEASE_HOLDER));
+
+    arbiter.onMessage(3, nodes.get(2), new Done(KEY, 100, FORGED));
+    assertEquals(List.of(fetcher, alone), arbiter.holdersByKey().get(KEY));
+    assertEquals(1, arbiter.rejected(RejectReason.DIGEST_CONFLICT));
+  }
+
+  @Test
+  void knownDigest_isNeverReplaced_andADisagreeingHolderIsNotRecorded() {
+    NodeId holder = nodes.get(0);
+    NodeId liar = nodes.get(1);
+    arbiter.onMessage(0, holder, new Have(KEY, 100, DIGEST));
+
+    assertEquals(List.of(), arbiter.onMessage(1, liar, new Have(KEY, 100, FORGED)));
+    assertEquals(List.of(), arbiter.onMessage(2, liar, new Have(KEY, 101, DIGEST)));
+    assertEquals(2, arbiter.rejected(RejectReason.DIGEST_CONFLICT));
+    assertEquals(List.of(holder), arbiter.holdersByKey().get(KEY));
+
+    NodeId requester = nodes.get(2);
+    assertEquals(new FetchFrom(5, KEY, List.of(holder), 100, DIGEST),
+        answer(arbiter.onMessage(3, requester, new Want(5, KEY, URL)), requester));
+  }
+
+  @Test
+  void holderThatChangesItsClaim_isNoLongerAHolder() {
+    NodeId holder = nodes.get(0);
+    arbiter.onMessage(0, holder, new Have(KEY, 100, DIGEST));
+    arbiter.onMessage(1, nodes.get(1), new Have(KEY, 100, DIGEST));
+    arbiter.onMessage(2, holder, new Have(KEY, 100, FORGED));
+    assertEquals(List.of(nodes.get(1)), arbiter.holdersByKey().get(KEY));
+  }
+
+  @Test
+  void haveWhileAnotherHoldsTheLease_doesNotNameTheDigest() {
+    NodeId fetcher = nodes.get(0);
+    NodeId rogue = nodes.get(1);
+    NodeId receiver = nodes.get(2);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, receiver, new Want(2, KEY, URL));
+
+    arbiter.onMessage(2, rogue, new Have(KEY, 100, FORGED));
+    assertEquals(List.of(), arbiter.holdersByKey().get(KEY), "no digest yet: nothing to offer it with");
+
+    List<Action> actions = arbiter.onMessage(3, fetcher, new Done(KEY, 100, DIGEST));
+    assertEquals(new Announce(KEY, 100, DIGEST), answer(actions, receiver));
+    arbiter.onMessage(4, rogue, new Have(KEY, 100, FORGED));
+    assertEquals(List.of(fetcher), arbiter.holdersByKey().get(KEY));
+    assertEquals(1, arbiter.rejected(RejectReason.DIGEST_CONFLICT));
+  }
+
+  @Test
+  void leaseHoldersDone_disagreeingWithAKnownDigest_receiversAreToldTheKnownOne() {
+    NodeId first = nodes.get(0);
+    NodeId fetcher = nodes.get(1);
+    NodeId receiver = nodes.get(2);
+    arbiter.onMessage(0, first, new Have(KEY, 100, DIGEST));
+    arbiter.onMessage(1, receiver, new Want(9, KEY, URL)); // a receiver keeps the key's state (and digest)
+    arbiter.onMessage(2, first, new Drop(KEY));
+    arbiter.onMessage(3, fetcher, new Want(1, KEY, URL));
+
+    List<Action> actions = arbiter.onMessage(4, fetcher, new Done(KEY, 100, FORGED));
+    assertEquals(new Announce(KEY, 100, DIGEST), answer(actions, receiver));
+    assertEquals(List.of(), arbiter.holdersByKey().get(KEY));
+    assertEquals(1, arbiter.rejected(RejectReason.DIGEST_CONFLICT));
+  }
+
+  @Test
+  void receiverWithEveryByteStillReporting_isToldTheDigestAgain() {
+    // Its Announce came from an arbiter its view did not know yet, and was dropped.
+    NodeId fetcher = nodes.get(0);
+    NodeId receiver = nodes.get(1);
+    arbiter.onMessage(0, fetcher, new Want(1, KEY, URL));
+    arbiter.onMessage(1, receiver, new Want(2, KEY, URL));
+    arbiter.onMessage(2, fetcher, new Done(KEY, 100, DIGEST));
+    assertEquals(List.of(), arbiter.onMessage(3, receiver, new Progress(KEY, 50)));
+    assertEquals(new Announce(KEY, 100, DIGEST), answer(arbiter.onMessage(4, receiver, new Progress(KEY, 100)), receiver));
+  }
+
+  @Test
+  void wantToANodeThatIsNotTheArbiter_isStillAnswered() {
+    // Views differ briefly around a change: the requester may be a view ahead of or behind this node.
+    Scheduler other = new Scheduler(nodes.get(3), SchedulerConfig.defaults());
+    List<NodeId> view = new ArrayList<>(nodes);
+    view.add(arbiter.self());
+    other.onViewChanged(0, view);
+    assertEquals(new Grant(1, KEY, 0), answer(other.onMessage(1, nodes.get(0), new Want(1, KEY, URL)), nodes.get(0)));
+    assertEquals(java.util.Map.of(), other.rejected());
   }
 }

@@ -41,6 +41,8 @@ final class SimulatedCluster {
     final Set<ObjectKey> complete = new HashSet<>();
     /** Digests this host was told its streams must have (an object completes only once it knows). */
     final Map<ObjectKey, Sha256> expected = new HashMap<>();
+    /** The digest each complete object was committed with (what the host would serve and announce). */
+    final Map<ObjectKey, Sha256> completedAs = new HashMap<>();
     /** Keys this host fetches upstream; a stream of the same key stops, as in the real node. */
     final Set<ObjectKey> fetchingUpstream = new HashSet<>();
     /** Keys this host takes from holders now; it serves them to others as it receives them. */
@@ -180,6 +182,20 @@ final class SimulatedCluster {
     now = time;
   }
 
+  /**
+   * A message {@code from} did not decide: it is delivered to {@code to} as if {@code from} sent it, as a
+   * rogue member's forgery would be.
+   */
+  void forge(Host from, NodeId to, Message message) {
+    trace(short8(from.id) + " forges " + message.getClass().getSimpleName() + " to " + short8(to));
+    deliver(from, to, message);
+  }
+
+  /** The digest the objects of this cluster really have. */
+  static Sha256 digestOf(ObjectKey key) {
+    return digest(key);
+  }
+
   int upstreamFetches(ObjectKey key) {
     return upstreamFetches.getOrDefault(key, 0);
   }
@@ -281,6 +297,7 @@ final class SimulatedCluster {
       upstreamBytes.merge(key, next - have, Long::sum);
       if (next == size) {
         host.complete.add(key);
+        host.completedAs.put(key, digest(key));
         host.fetchingUpstream.remove(key);
         perform(host, host.scheduler.onLocalFetchDone(now, key, url(key), size, digest(key)));
       } else {
@@ -322,6 +339,7 @@ final class SimulatedCluster {
         }
         source.uploads--;
         host.complete.add(key);
+        host.completedAs.put(key, host.expected.get(key));
         perform(host, host.scheduler.onLocalHave(now, key, url(key), size, digest(key)));
       } else {
         perform(host, host.scheduler.onLocalProgress(now, key, next));
@@ -355,6 +373,7 @@ final class SimulatedCluster {
       if (host.alive) {
         host.bytes.put(f.key(), f.size());
         host.complete.add(f.key());
+        host.completedAs.put(f.key(), f.sha256());
         host.takingFromHolders.remove(f.key());
         perform(host, host.scheduler.onLocalHave(now, f.key(), url(f.key()), f.size(), f.sha256()));
       }

@@ -9,9 +9,11 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -25,7 +27,6 @@ import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.FRAG4;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.MFC;
-import org.jgroups.protocols.SYM_ENCRYPT;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UFC;
@@ -45,7 +46,11 @@ import org.slf4j.LoggerFactory;
  * {@link NodeId}, carrying {@link Message}s in their {@link MessageCodec} form.
  *
  * <p>Views are reported as node ids (members whose id is not yet known are left out until it is).
- * Frames that do not decode are logged and dropped: a bad peer can never crash the node. Callbacks run
+ * A node id is bound to the group address that held it first ({@link #bind}): a later member claiming
+ * an id already held is left out of the view this node reports, and its messages are dropped.
+ * Frames that do not decode are logged and dropped, and the transport refuses frames larger than
+ * {@link #MAX_FRAME_BYTES} before allocating for them: a bad peer or a stranger can never crash the node
+ * or grow its heap. Callbacks run
  * on JGroups' threads; {@link #send} may block briefly under flow control, so callers on an event loop
  * hand it to a worker.
  */
@@ -63,11 +68,21 @@ public final class JGroupsCluster implements AutoCloseable {
   /** The key under which a member's address carries its node id. */
   private static final String NODE_ID_KEY = "potluck-id";
 
+  /**
+   * The largest frame the group transport accepts. JGroups allocates a frame's declared length before
+   * reading it; above FRAG4 every Potluck message is cut into fragments of at most 60,000 bytes, and the
+   * transport bundles messages into frames of about 64 KB, so 1 MiB leaves room for JGroups' own
+   * unfragmented messages (views and digests of a large group) and refuses a stranger's huge declaration.
+   */
+  static final int MAX_FRAME_BYTES = 1 << 20;
+
   private final JChannel channel;
   private final NodeId self;
   private final Object lock = new Object();
   /** Guarded by {@link #lock}. */
   private Map<NodeId, Address> addresses = Map.of();
+  /** Addresses refused for claiming an id another member holds, each logged once. Guarded by {@link #lock}. */
+  private final Set<Address> refused = new HashSet<>();
 
   private JGroupsCluster(JChannel channel, NodeId self) {
     this.channel = channel;
@@ -76,12 +91,19 @@ public final class JGroupsCluster implements AutoCloseable {
 
   /** Builds the stack, joins {@code settings.clusterName()} and returns once this node is in a view. */
   public static JGroupsCluster join(ClusterSettings settings, NodeId self, Listener listener) throws Exception {
+    if (settings.secret() == null) {
+      log.warn("cluster '{}' is open (no --secret-file): any host on the LAN that reaches {} can join the group"
+          + " and take part in scheduling, and group traffic is not encrypted. Files taken from other nodes are"
+          + " still verified against repository signatures or their hash names before use, and files with"
+          + " neither are always fetched from upstream. To keep strangers out (and share those files too), set"
+          + " --secret-file to a file of at least 16 bytes, the same on every node.",
+          settings.clusterName(), settings.bind().getHostAddress());
+    }
     JChannel channel = new JChannel(stack(settings));
     channel.name(self.hex());
     // The node id travels inside the group address itself, so every member knows every other's id
     // from the view alone (JGroups' name cache can lag a view, which left members out of it).
-    channel.addAddressGenerator(() -> ExtendedUUID.randomUUID(self.hex())
-        .put(NODE_ID_KEY, self.hex().getBytes(StandardCharsets.US_ASCII)));
+    channel.addAddressGenerator(() -> addressOf(self));
     JGroupsCluster cluster = new JGroupsCluster(channel, self);
     channel.setReceiver(new Receiver() {
       @Override
@@ -114,6 +136,7 @@ public final class JGroupsCluster implements AutoCloseable {
     // JGroups refuses port 0 with static discovery, so "any free port" is chosen here.
     tcp.setBindPort(settings.port() == 0 ? freePort(settings.bind()) : settings.port());
     tcp.setPortRange(0);
+    tcp.setMaxLength(MAX_FRAME_BYTES);
     List<Protocol> protocols = new ArrayList<>();
     protocols.add(tcp);
     protocols.add(new TCPPING().initialHosts(settings.seeds()).setPortRange(0));
@@ -129,7 +152,9 @@ public final class JGroupsCluster implements AutoCloseable {
     protocols.add(new FD_ALL3().setTimeout(5_000).setInterval(1_000));
     protocols.add(new VERIFY_SUSPECT2().setTimeout(1_000));
     if (settings.secret() != null) {
-      protocols.add(new SYM_ENCRYPT().setSecretKey(new SecretKeySpec(deriveKey(settings.secret()), "AES")));
+      // Authenticated (AES-GCM, a fresh random IV per message): JGroups' default for "AES" is ECB, which
+      // shows equal blocks and lets anyone flip ciphertext undetected.
+      protocols.add(new GcmSymEncrypt(new SecretKeySpec(deriveKey(settings.secret()), "AES")));
     }
     protocols.add(new NAKACK2().useMcastXmit(false));
     protocols.add(new UNICAST3());
@@ -216,24 +241,87 @@ public final class JGroupsCluster implements AutoCloseable {
   }
 
   private List<NodeId> remember(View view) {
-    Map<NodeId, Address> known = new HashMap<>();
-    for (Address member : view.getMembers()) {
-      NodeId id = idOf(member);
-      if (id != null) {
-        known.put(id, member);
+    Map<NodeId, Address> known;
+    List<Address> newlyRefused = new ArrayList<>();
+    synchronized (lock) {
+      Binding binding = bind(view.getMembers(), addresses, self, channel.getAddress());
+      known = binding.addresses();
+      addresses = known;
+      refused.retainAll(view.getMembers());
+      for (Address address : binding.refused()) {
+        if (refused.add(address)) {
+          newlyRefused.add(address);
+        }
       }
     }
-    synchronized (lock) {
-      addresses = Map.copyOf(known);
+    for (Address address : newlyRefused) {
+      log.warn("member {} claims node id {}, which {} already holds: left out of the view, its messages dropped",
+          address, idOf(address), known.get(idOf(address)));
     }
     log.info("cluster view {}: {} member(s)", view.getViewId(), known.size());
     return List.copyOf(known.keySet());
+  }
+
+  /** A new group address (one per start) carrying {@code id}. */
+  static ExtendedUUID addressOf(NodeId id) {
+    return ExtendedUUID.randomUUID(id.hex()).put(NODE_ID_KEY, id.hex().getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * Whether a message from {@code source}, which claims {@code id}, speaks for that id: false when another
+   * address holds it. A sender not yet in the view is let through: the scheduler holds its claims until a
+   * view says whether it is a member.
+   */
+  static boolean speaksFor(Map<NodeId, Address> bound, NodeId id, Address source) {
+    Address holder = bound.get(id);
+    return holder == null || holder.equals(source);
+  }
+
+  /** Which address holds each node id, and the addresses refused for claiming an id already held. */
+  record Binding(Map<NodeId, Address> addresses, List<Address> refused) {}
+
+  /**
+   * Binds each node id in {@code members} to one address: the one that held it in {@code previous} if it is
+   * still a member (this node's own id always to {@code selfAddress}), else the first in the view's order,
+   * which JGroups keeps oldest first. Every other address claiming a bound id is refused. Members whose id
+   * is not known yet are left out, not refused.
+   */
+  static Binding bind(List<Address> members, Map<NodeId, Address> previous, NodeId self, Address selfAddress) {
+    Map<NodeId, Address> bound = new LinkedHashMap<>();
+    Set<Address> present = new HashSet<>(members);
+    if (selfAddress != null && present.contains(selfAddress)) {
+      bound.put(self, selfAddress);
+    }
+    previous.forEach((id, address) -> {
+      if (present.contains(address) && id.equals(idOf(address))) {
+        bound.putIfAbsent(id, address);
+      }
+    });
+    List<Address> refusedHere = new ArrayList<>();
+    for (Address member : members) {
+      NodeId id = idOf(member);
+      if (id == null) {
+        continue;
+      }
+      Address holder = bound.putIfAbsent(id, member);
+      if (holder != null && !holder.equals(member)) {
+        refusedHere.add(member);
+      }
+    }
+    return new Binding(Map.copyOf(bound), List.copyOf(refusedHere));
   }
 
   private void deliver(org.jgroups.Message message, Listener listener) {
     NodeId from = idOf(message.getSrc());
     if (from == null || from.equals(self)) {
       return;
+    }
+    Map<NodeId, Address> bound;
+    synchronized (lock) {
+      bound = addresses;
+    }
+    if (!speaksFor(bound, from, message.getSrc())) {
+      return; // an address whose id another member holds speaks for nobody
     }
     Message decoded;
     try {
@@ -245,7 +333,7 @@ public final class JGroupsCluster implements AutoCloseable {
     listener.onMessage(from, decoded);
   }
 
-  private static NodeId idOf(Address address) {
+  static NodeId idOf(Address address) {
     if (address instanceof ExtendedUUID extended && extended.keyExists(NODE_ID_KEY)) {
       try {
         return NodeId.parse(new String(extended.get(NODE_ID_KEY), StandardCharsets.US_ASCII));

@@ -8,6 +8,7 @@ import dev.potluck.node.http.PeerFront;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.swarm.Swarm;
 import dev.potluck.node.trust.Authority;
+import dev.potluck.scheduler.RejectReason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,6 +97,14 @@ public final class NodeMetrics implements Timings {
         .description("Cluster control messages").tag("direction", "sent").register(r);
     FunctionCounter.builder("potluck.cluster.messages", swarm, s -> s.get() == null ? 0 : s.get().messagesReceived())
         .description("Cluster control messages").tag("direction", "received").register(r);
+
+    for (RejectReason reason : RejectReason.values()) {
+      FunctionCounter.builder("potluck.rejected.messages", swarm,
+              s -> s.get() == null ? 0 : s.get().rejected().getOrDefault(reason, 0L))
+          .description("Cluster messages the scheduler refused: answers from a member that is not the key's"
+              + " arbiter, completion reports from one without the lease, claims contradicting a known digest")
+          .tag("reason", reason.label()).register(r);
+    }
 
     schedulerCalls = Timer.builder("potluck.scheduler.call")
         .description("Time spent in each call into the scheduler").register(r);

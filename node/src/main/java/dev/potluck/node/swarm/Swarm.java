@@ -19,6 +19,7 @@ import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.Action;
 import dev.potluck.scheduler.FetchQueue;
+import dev.potluck.scheduler.RejectReason;
 import dev.potluck.scheduler.Scheduler;
 import dev.potluck.scheduler.freshness.ObjectKind;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
@@ -503,6 +504,11 @@ public final class Swarm implements MissRouter {
   /** Want requests this node has decided as an arbiter. */
   public long decisions() {
     return scheduler.decisions();
+  }
+
+  /** Cluster messages the scheduler refused, by reason (a snapshot). */
+  public Map<RejectReason, Long> rejected() {
+    return scheduler.rejected();
   }
 
   /** The member that arbitrates {@code key} in the current view. */
