@@ -219,7 +219,8 @@ public final class LanBench {
             };
             String runId = "lanbench-" + ProcessHandle.current().pid() + "-" + id + "-" + name;
             LanSystem.Context context = new LanSystem.Context(cleanup, lan, workDir.resolve(id + "-" + name), jar,
-                o.nodeJvmOptions(), o.nodeLogLevel, Duration.ofSeconds(o.readyTimeoutSeconds), runId);
+                o.nodeJvmOptions(), o.nodeLogLevel, Duration.ofSeconds(o.readyTimeoutSeconds), runId,
+                repository.keyring());
             Map<String, Object> result = runSystem(o, system, context, upstream, repository, plan, warmup, ideal, deadline,
                 logs.resolve(id));
             systemsJson.put(name, result);

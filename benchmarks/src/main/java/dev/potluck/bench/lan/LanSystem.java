@@ -25,8 +25,9 @@ import java.util.Map;
 public interface LanSystem extends AutoCloseable {
 
   /** What every system may use. */
+  /** @param repositoryKeyring the public key that signs the benchmark's repository (as a --keyring) */
   record Context(Cleanup cleanup, Lan lan, Path workDir, Path nodeJar, List<String> nodeJvmOptions, String nodeLogLevel,
-      Duration readyTimeout, String runId) {}
+      Duration readyTimeout, String runId, Path repositoryKeyring) {}
 
   /**
    * What a system reports of one workload.

@@ -63,6 +63,8 @@ public final class PotluckSystem implements LanSystem {
       command.addAll(List.of("-jar", context.nodeJar().toString(), "node",
           "--cache-dir", cacheDir.toString(),
           "--cluster", context.runId(),
+          // The benchmark's repository is signed by a key of its own, as a private repository is.
+          "--keyring", context.repositoryKeyring().toString(),
           "--log-level", context.nodeLogLevel()));
       Process p = new ProcessBuilder(hosts.get(i - 1).command(command))
           .redirectErrorStream(true)
