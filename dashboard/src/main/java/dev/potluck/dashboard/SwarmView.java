@@ -34,14 +34,23 @@ public record SwarmView(String nodeId, String cluster, long timeMillis, List<Mem
    * @param cacheBytes bytes in its cache
    * @param upstreamBytes body bytes it took from upstream since it started
    * @param lanBytes body bytes it took from other nodes since it started
+   * @param blocklisted why this node never asks that member again (it served wrong bytes), or null
    */
   public record Member(String nodeId, boolean self, String address, String version, Long uptimeSeconds,
       Long cacheBytes, Integer activeUploads, Integer activeDownloads, Long uploadBytesPerSecond,
-      Long upstreamBytes, Long lanBytes) {
+      Long upstreamBytes, Long lanBytes, String blocklisted) {
+
+    /** A member this node trusts as much as any. */
+    public Member(String nodeId, boolean self, String address, String version, Long uptimeSeconds,
+        Long cacheBytes, Integer activeUploads, Integer activeDownloads, Long uploadBytesPerSecond,
+        Long upstreamBytes, Long lanBytes) {
+      this(nodeId, self, address, version, uptimeSeconds, cacheBytes, activeUploads, activeDownloads,
+          uploadBytesPerSecond, upstreamBytes, lanBytes, null);
+    }
 
     /** A member whose gossip has not arrived yet. */
     public static Member unreported(String nodeId) {
-      return new Member(nodeId, false, null, null, null, null, null, null, null, null, null);
+      return new Member(nodeId, false, null, null, null, null, null, null, null, null, null, null);
     }
 
     JsonObject toJson() {
@@ -49,7 +58,7 @@ public record SwarmView(String nodeId, String cluster, long timeMillis, List<Mem
           .put("version", version).put("uptimeSeconds", uptimeSeconds).put("cacheBytes", cacheBytes)
           .put("activeUploads", activeUploads).put("activeDownloads", activeDownloads)
           .put("uploadBytesPerSecond", uploadBytesPerSecond).put("upstreamBytes", upstreamBytes)
-          .put("lanBytes", lanBytes);
+          .put("lanBytes", lanBytes).put("blocklisted", blocklisted);
     }
   }
 

@@ -18,7 +18,7 @@ class SwarmViewTest {
   void toJson_hasTheDocumentedShape() {
     SwarmView view = new SwarmView(A, "office", 5_000,
         List.of(new SwarmView.Member(A, true, "10.0.0.5:7879", "0.1.0", 42L, 1000L, 1, 0, 2048L, 700L, 300L),
-            SwarmView.Member.unreported(B)),
+            new SwarmView.Member(B, false, null, null, null, null, null, null, null, null, null, "served x.deb wrong")),
         List.of(new SwarmView.Transfer("k".repeat(64), "hello.deb", null, A, 10, 100, 5),
             new SwarmView.Transfer("k".repeat(64), "hello.deb", A, B, 4, -1, 2)),
         List.of(new SwarmView.CachedObject("c".repeat(64), "http://h/x.deb", 77, List.of(A, B))),
@@ -33,10 +33,11 @@ class SwarmViewTest {
     assertEquals(new JsonObject().put("nodeId", A).put("self", true).put("address", "10.0.0.5:7879")
         .put("version", "0.1.0").put("uptimeSeconds", 42L).put("cacheBytes", 1000L).put("activeUploads", 1)
         .put("activeDownloads", 0).put("uploadBytesPerSecond", 2048L).put("upstreamBytes", 700L)
-        .put("lanBytes", 300L), self);
+        .put("lanBytes", 300L).putNull("blocklisted"), self);
     JsonObject other = json.getJsonArray("members").getJsonObject(1);
     assertEquals(false, other.getBoolean("self"));
     assertNull(other.getValue("uptimeSeconds"), "unknown until its gossip arrives");
+    assertEquals("served x.deb wrong", other.getString("blocklisted"), "the dashboard marks it");
     assertEquals(new JsonObject().put("key", "k".repeat(64)).put("name", "hello.deb").putNull("from").put("to", A)
         .put("bytes", 10L).put("size", 100L).put("bytesPerSecond", 5L), json.getJsonArray("transfers").getJsonObject(0));
     assertEquals(A, json.getJsonArray("transfers").getJsonObject(1).getString("from"));

@@ -103,6 +103,7 @@ final class DashboardFeed {
     Map<NodeId, Load> loads = new HashMap<>(swarm.loads());
     loads.put(self, swarm.localLoad());
     Map<NodeId, String> addresses = swarm.peerAddresses();
+    Map<NodeId, String> blocklisted = swarm.blocklisted();
     for (NodeId member : swarm.members()) {
       boolean isSelf = member.equals(self);
       Load load = loads.get(member);
@@ -115,7 +116,8 @@ final class DashboardFeed {
           load == null ? null : load.activeDownloads(),
           load == null ? null : load.uploadBytesPerSecond(),
           activity == null ? null : activity.upstreamBytes(),
-          activity == null ? null : activity.lanBytes()));
+          activity == null ? null : activity.lanBytes(),
+          blocklisted.get(member)));
     }
     return members;
   }

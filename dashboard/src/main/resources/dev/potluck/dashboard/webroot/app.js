@@ -48,7 +48,7 @@
     const body = $("members").tBodies[0];
     body.replaceChildren();
     for (const m of view.members) {
-      const tr = el("tr", m.self ? "self" : "");
+      const tr = el("tr", m.self ? "self" : m.blocklisted ? "blocklisted" : "");
       tr.dataset.node = m.nodeId;
       tr.dataset.reported = String(m.uptimeSeconds !== null && m.uptimeSeconds !== undefined);
       const name = el("td", "node");
@@ -57,6 +57,12 @@
       name.append(dot, document.createTextNode(short(m.nodeId)));
       name.title = m.nodeId;
       if (m.self) name.append(el("span", "badge", "this node"));
+      if (m.blocklisted) {
+        // Served wrong bytes: this node never asks it again. The reason is in the tooltip.
+        const badge = el("span", "badge bad", "blocklisted");
+        badge.title = m.blocklisted;
+        name.append(badge);
+      }
       tr.append(name, el("td", "node wide", m.address || "–"), el("td", "wide", m.version || "–"),
         el("td", "wide", duration(m.uptimeSeconds)), el("td", "num", bytes(m.cacheBytes)),
         el("td", "num", (m.activeUploads ?? "–") + " / " + (m.activeDownloads ?? "–")),

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -89,7 +90,7 @@ class AptTrustIT {
     // Host A's copy of the largest package goes bad, digest record and all.
     AptRepository.Package victim = repository.packages().stream()
         .max(java.util.Comparator.comparingLong(AptRepository.Package::size)).orElseThrow();
-    String victimUrl = origin.url() + victim.urlPath();
+    String victimUrl = origin.url(victim.urlPath());
     Path cacheA = work.resolve("cache-" + hosts[0]);
     String badSha = alter(cacheA, victimUrl, victim.size());
     assertNotEquals(victim.sha256(), badSha);
@@ -155,6 +156,55 @@ class AptTrustIT {
     System.out.println("[figure] unknown repository key: " + trust.encode());
     assertTrue(trust.getJsonArray("unverifiedRepositories").encode().contains("InRelease"), trust.encode());
     assertTrue(nodes.get(1).log().contains("not sharing what"), nodes.get(1).report());
+  }
+
+  @Test
+  void upstreamServingOtherBytesThanTheSignedIndex_nothingIsKept_andTheClientIsTold() throws Exception {
+    AptPrerequisites.assumeMet();
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = namespaces.bridge(2);
+    AptRepository repository = AptRepository.create(work.resolve("repo"), 2, i -> 400 * 1024, 13L);
+    origin = NamespaceOrigin.start(hosts[1], "10.204.0.2", repository.root(), 16 << 20, work);
+    NamespaceNode node = NamespaceNode.start(hosts[0], work, "--keyring", repository.keyring().toString());
+    nodes.add(node);
+    node.awaitReady(120);
+    clean(apt(hosts[0], "host", repository.sourcesLine(origin.url())).update());
+
+    AptRepository.Package p = repository.packages().get(0);
+    Path file = repository.root().resolve(p.urlPath().substring(1));
+    byte[] right = Files.readAllBytes(file);
+    String url = origin.url(p.urlPath());
+    Path got = Files.createDirectories(work.resolve("got"));
+
+    // A different length: refused before a byte reaches the client.
+    Files.write(file, java.util.Arrays.copyOf(right, right.length + 100));
+    NetworkNamespaces.run(node.curl(url, got, "longer"));
+    NamespaceNode.Fetched longer = NamespaceNode.fetched(got, "longer");
+    String message = Files.readString(got.resolve("longer.body"));
+    System.out.println("[figure] upstream body of another length: " + longer.status() + " " + message.strip());
+    assertEquals(502, longer.status());
+    assertTrue(message.contains(url) && message.contains(p.sha256()) && message.contains(Long.toString(p.size())),
+        "the message names the URL, the signed size and digest: " + message);
+
+    // The same length, other bytes: the client never gets a whole body, and nothing is kept.
+    byte[] same = right.clone();
+    same[same.length / 2] ^= 0x55;
+    Files.write(file, same);
+    NetworkNamespaces.Result cut = NetworkNamespaces.run(node.curl(url, got, "same-length"));
+    assertNotEquals(0, cut.exitCode(), "curl must see the body cut off, not a complete wrong file");
+    assertFalse(Files.exists(got.resolve("same-length.body")) && Arrays.equals(same,
+        Files.readAllBytes(got.resolve("same-length.body"))), "the wrong body never arrived whole");
+    awaitTrue(() -> node.log().contains("SHA-256 mismatch"), 10, "the node logs the mismatch");
+    assertTrue(node.log().contains(Sha256.of(file)) && node.log().contains(p.sha256()),
+        "the log names both digests:\n" + node.report());
+
+    // Upstream repaired: the next request tries again and gets the right bytes.
+    Files.write(file, right);
+    NamespaceNode.Fetched again = node.fetch(url, got, "again");
+    assertEquals(200, again.status());
+    assertEquals(p.sha256(), again.sha256());
+    assertEquals("miss", again.cache(), "nothing wrong was kept, so this is a fresh fetch");
   }
 
   // ---- helpers

@@ -26,8 +26,9 @@ class ObjectsApiIT {
   void storedObjects_listedWithDigestTimesAndHolders() throws Exception {
     Path dir = Files.createTempDirectory("potluck-objects-");
     try (OriginServer origin = OriginServer.start();
+        // With a secret: the origin's files are unsigned, and only then does the cluster track them.
         NodeProcess node = NodeProcess.start(dir, NodeProcess.freePort(), List.of("-Xmx128m"),
-            "--cache-dir", dir.resolve("cache").toString())) {
+            withSecret(dir, "--cache-dir", dir.resolve("cache").toString()))) {
       String older = "/debian/pool/main/a/a/a_1.0_all.deb";
       String newer = "/debian/pool/main/b/b/b_1.0_all.deb";
       origin.route(older, OriginServer.body(300_000, 1));
@@ -68,6 +69,12 @@ class ObjectsApiIT {
     } finally {
       ObservabilityIT.deleteTree(dir);
     }
+  }
+
+  private static String[] withSecret(Path dir, String... args) throws java.io.IOException {
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(NodeProcess.secretArgs(dir));
+    return all.toArray(String[]::new);
   }
 
   static JsonObject objects(int port) throws Exception {
