@@ -261,7 +261,11 @@ final class NarInfo {
     return Long.parseLong(value);
   }
 
+  /** At most 100 characters of {@code s}, anything but printable ASCII shown as '?': it goes into logs. */
   private static String shorten(String s) {
-    return s.length() <= 100 ? s : s.substring(0, 97) + "...";
+    String cut = s.length() <= 100 ? s : s.substring(0, 97) + "...";
+    StringBuilder out = new StringBuilder(cut.length());
+    cut.chars().forEach(c -> out.append(c >= ' ' && c <= '~' ? (char) c : '?'));
+    return out.toString();
   }
 }
