@@ -10,6 +10,7 @@ import dev.potluck.node.config.NodeConfig;
 import dev.potluck.node.config.RateText;
 import dev.potluck.node.config.SecretFile;
 import dev.potluck.node.config.SwarmConfig;
+import dev.potluck.node.trust.nix.NixKey;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +82,9 @@ final class NodeCommand implements Callable<Integer> {
 
   @Option(names = "--keyring", paramLabel = "FILE", description = "Also trust the OpenPGP keys in FILE (a keyring, .asc or .gpg, or a folder of them) for repository metadata, besides the keys apt trusts. Repeatable.")
   List<Path> keyrings = new ArrayList<>();
+
+  @Option(names = "--nix-key", paramLabel = "NAME:KEY", description = "Also trust narinfos signed by this nix binary cache key (as nix.conf's trusted-public-keys writes it), besides cache.nixos.org-1. Repeatable.")
+  List<String> nixKeys = new ArrayList<>();
 
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
@@ -169,7 +173,8 @@ final class NodeCommand implements Callable<Integer> {
         duration("--metadata-max-age", metadataMaxAge, defaults.metadataMaxAge()),
         duration("--upstream-timeout", upstreamTimeout, defaults.upstreamTimeout()),
         defaults.readerStallTimeout(),
-        keyrings.stream().map(k -> convert("--keyring", k, NodeCommand::readableKeyring)).toList());
+        keyrings.stream().map(k -> convert("--keyring", k, NodeCommand::readableKeyring)).toList(),
+        nixKeys.stream().map(k -> convert("--nix-key", k, NixKey::parse)).toList());
   }
 
   private static Path readableKeyring(Path path) {

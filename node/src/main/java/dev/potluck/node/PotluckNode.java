@@ -147,7 +147,7 @@ public final class PotluckNode {
     context.runOnContext(v -> vertx.executeBlocking(() -> {
           FileStore store = FileStore.open(config.cacheDir(), config.cacheSize());
           NodeId id = NodeIdentity.loadOrCreate(config.cacheDir());
-          return new Opened(store, id, NodeTrust.load(config.keyrings(), store));
+          return new Opened(store, id, NodeTrust.load(config.keyrings(), config.nixKeys(), store));
         })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))

@@ -12,6 +12,7 @@ import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.Mirror;
 import dev.potluck.node.config.NodeConfig;
 import dev.potluck.node.config.SwarmConfig;
+import dev.potluck.node.trust.nix.NixKey;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,6 +33,8 @@ class NodeCommandTest {
   private static final Map<String, String> ENV = Map.of("XDG_CACHE_HOME", "/srv/xdg");
   private static final InetAddress LAN = address("192.168.1.20");
   private static final String SECRET = "correct horse battery staple";
+  /** A key as {@code nix-store --generate-binary-cache-key} writes its public half. */
+  private static final String OFFICE_KEY = "office-cache-1:L7u33BvR0Tx1bb6VJvDU/yWyrpOwnKADFZwlSVYNMcE=";
 
   @TempDir Path dir;
 
@@ -46,6 +49,36 @@ class NodeCommandTest {
     assertEquals(List.of(), config.allow());
     assertEquals(NodeConfig.DEFAULT_METADATA_MAX_AGE, config.metadataMaxAge());
     assertEquals(NodeConfig.DEFAULT_UPSTREAM_TIMEOUT, config.upstreamTimeout());
+    assertEquals(List.of(), config.keyrings());
+    assertEquals(List.of(), config.nixKeys());
+  }
+
+  @Test
+  void toConfig_repeatedNixKeys() {
+    NodeConfig config = parse("--nix-key", OFFICE_KEY, "--nix-key=" + NixKey.CACHE_NIXOS_ORG).toConfig(ENV);
+
+    assertEquals(List.of(NixKey.parse(OFFICE_KEY), NixKey.CACHE_NIXOS_ORG), config.nixKeys());
+  }
+
+  @Test
+  void toConfig_nixKeysFromConfigFile() throws IOException {
+    Path file = Files.writeString(dir.resolve("potluck.conf"), "nix-key = " + OFFICE_KEY + "\n");
+
+    NodeConfig config = parseNode("--config", file.toString()).withConfigFile().toConfig(ENV);
+
+    assertEquals(List.of(NixKey.parse(OFFICE_KEY)), config.nixKeys());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "office-cache-1                 | expected NAME:BASE64",
+      "office-cache-1:AAAA            | the key is 3 bytes, but an Ed25519 public key is 32",
+      "office-cache-1:%%%             | the part after the name is not base64"})
+  void toConfig_malformedNixKeyNamesTheFlag(String value, String why) {
+    NodeCommand command = parse("--nix-key", value);
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> command.toConfig(ENV));
+    assertTrue(e.getMessage().startsWith("--nix-key: not a nix public key '" + value + "': " + why), e.getMessage());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.potluck.node.config;
 
+import dev.potluck.node.trust.nix.NixKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -20,6 +21,7 @@ import java.util.Set;
  * @param upstreamTimeout how long an upstream may stay silent (connecting, or between bytes)
  * @param readerStallTimeout how long a client may refuse bytes before its connection is closed
  * @param keyrings OpenPGP keyrings (files or folders) trusted for repository metadata besides apt's own
+ * @param nixKeys nix binary cache keys trusted for narinfo signatures besides cache.nixos.org's
  */
 public record NodeConfig(
     HostPort listen,
@@ -30,7 +32,8 @@ public record NodeConfig(
     Duration metadataMaxAge,
     Duration upstreamTimeout,
     Duration readerStallTimeout,
-    List<Path> keyrings) {
+    List<Path> keyrings,
+    List<NixKey> nixKeys) {
 
   /** The client listener: loopback only, so a default node is never an open proxy. */
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7878);
@@ -52,6 +55,7 @@ public record NodeConfig(
     mirrors = List.copyOf(mirrors);
     allow = List.copyOf(allow);
     keyrings = List.copyOf(keyrings);
+    nixKeys = List.copyOf(nixKeys);
     Set<String> names = new HashSet<>();
     for (Mirror m : mirrors) {
       if (!names.add(m.name())) {
@@ -71,9 +75,16 @@ public record NodeConfig(
     this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, List.of());
   }
 
+  /** A configuration that trusts only cache.nixos.org's nix key. */
+  public NodeConfig(HostPort listen, Path cacheDir, long cacheSize, List<Mirror> mirrors, List<Cidr> allow,
+      Duration metadataMaxAge, Duration upstreamTimeout, Duration readerStallTimeout, List<Path> keyrings) {
+    this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, keyrings,
+        List.of());
+  }
+
   public static NodeConfig defaults(Map<String, String> env) {
     return new NodeConfig(DEFAULT_LISTEN, defaultCacheDir(env), DEFAULT_CACHE_SIZE, List.of(), List.of(),
-        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of());
+        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of(), List.of());
   }
 
   /** {@code $XDG_CACHE_HOME/potluck}, else {@code ~/.cache/potluck}, as the XDG base directory spec says. */

@@ -4,6 +4,8 @@ import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.trust.apt.AptAuthority;
 import dev.potluck.node.trust.apt.TrustedKeys;
+import dev.potluck.node.trust.nix.NixAuthority;
+import dev.potluck.node.trust.nix.NixKey;
 import dev.potluck.protocol.CanonicalUrl;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,10 +23,11 @@ public final class NodeTrust {
   private NodeTrust() {}
 
   /**
-   * The keys apt trusts on this host plus {@code keyrings}, and every repository's metadata already in
-   * {@code store} verified again, so a restarted node knows at once what its stored packages must be.
+   * The keys apt trusts on this host plus {@code keyrings}; cache.nixos.org's nix key plus
+   * {@code nixKeys}; and every repository's metadata already in {@code store} verified again, so a
+   * restarted node knows at once what its stored packages must be.
    */
-  public static Authorities load(List<Path> keyrings, FileStore store) {
+  public static Authorities load(List<Path> keyrings, List<NixKey> nixKeys, FileStore store) {
     List<Path> places = new ArrayList<>(TrustedKeys.APT_PLACES);
     places.addAll(keyrings);
     TrustedKeys keys = TrustedKeys.load(places);
@@ -32,7 +35,10 @@ public final class NodeTrust {
         keyrings.isEmpty() ? "" : " and " + keyrings);
     keys.skipped().forEach(why -> log.debug("keyring skipped: {}", why));
     AptAuthority apt = new AptAuthority(keys, Instant::now);
-    Authorities authorities = new Authorities(List.of(apt));
+    List<NixKey> nix = new ArrayList<>(List.of(NixKey.CACHE_NIXOS_ORG));
+    nix.addAll(nixKeys);
+    log.info("nix binary cache keys trusted: {}", nix.stream().map(NixKey::name).distinct().toList());
+    Authorities authorities = new Authorities(List.of(apt, new NixAuthority(nix)));
     relearn(authorities, store);
     return authorities;
   }
