@@ -6,6 +6,8 @@ import dev.potluck.node.trust.apt.AptAuthority;
 import dev.potluck.node.trust.apt.TrustedKeys;
 import dev.potluck.node.trust.nix.NixAuthority;
 import dev.potluck.node.trust.nix.NixKey;
+import dev.potluck.node.trust.pacman.PacmanAuthority;
+import dev.potluck.node.trust.rpm.DnfAuthority;
 import dev.potluck.protocol.CanonicalUrl;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -38,12 +40,13 @@ public final class NodeTrust {
     List<NixKey> nix = new ArrayList<>(List.of(NixKey.CACHE_NIXOS_ORG));
     nix.addAll(nixKeys);
     log.info("nix binary cache keys trusted: {}", nix.stream().map(NixKey::name).distinct().toList());
-    Authorities authorities = new Authorities(List.of(apt, new NixAuthority(nix)));
+    Authorities authorities = new Authorities(List.of(apt, new DnfAuthority(keys, Instant::now),
+        new PacmanAuthority(keys, Instant::now), new NixAuthority(nix)));
     relearn(authorities, store);
     return authorities;
   }
 
-  /** Feeds the stored metadata to the authorities again: signed Release files first, then what they list. */
+  /** Feeds the stored metadata to the authorities again: Release files and repomds first, then what they list. */
   static void relearn(Authorities authorities, FileStore store) {
     List<StoredObject> objects = new ArrayList<>(store.list());
     objects.sort(Comparator.comparingInt(o -> releaseFirst(o.meta().url())));
@@ -59,6 +62,7 @@ public final class NodeTrust {
   }
 
   private static int releaseFirst(String url) {
-    return url.endsWith("/InRelease") || url.endsWith("/Release") || url.endsWith("/Release.gpg") ? 0 : 1;
+    return url.endsWith("/InRelease") || url.endsWith("/Release") || url.endsWith("/Release.gpg")
+        || url.endsWith("/repodata/repomd.xml") || url.endsWith("/repodata/repomd.xml.asc") ? 0 : 1;
   }
 }

@@ -10,9 +10,9 @@ import java.util.HexFormat;
  * half full). Two URLs sharing a 64-bit hash would share an entry; at this size the odds are about one
  * in 10^10, and the harm would be a right file failing its check (an error, never wrong bytes passed:
  * the digest that wins is still one the signed index lists). Immutable once built; safe to read from
- * any thread.
+ * any thread. The apt, dnf and pacman authorities each keep their verified package lists in these.
  */
-final class PackageTable {
+public final class PackageTable {
 
   private static final int DIGEST_BYTES = 32;
   private static final HexFormat HEX = HexFormat.of();
@@ -32,14 +32,14 @@ final class PackageTable {
   }
 
   /** Collects entries, then {@link #build}s the table. Not thread-safe. */
-  static final class Builder {
+  public static final class Builder {
     private long[] hashes = new long[1024];
     private byte[] digests = new byte[1024 * DIGEST_BYTES];
     private long[] sizes = new long[1024];
     private int count;
 
     /** Adds the file at {@code url} (as {@link #keyOf} spells it); a URL listed twice keeps its last entry. */
-    Builder add(String url, Sha256 sha256, long size) {
+    public Builder add(String url, Sha256 sha256, long size) {
       if (count == hashes.length) {
         hashes = java.util.Arrays.copyOf(hashes, count * 2);
         digests = java.util.Arrays.copyOf(digests, count * 2 * DIGEST_BYTES);
@@ -53,7 +53,7 @@ final class PackageTable {
       return this;
     }
 
-    PackageTable build() {
+    public PackageTable build() {
       int capacity = Integer.highestOneBit(Math.max(16, count * 2 - 1)) << 1;
       long[] h = new long[capacity];
       byte[] d = new byte[capacity * DIGEST_BYTES];
@@ -77,7 +77,7 @@ final class PackageTable {
   }
 
   /** The digest and size listed for {@code url}, or null when the index does not list it. */
-  Listed lookup(String url) {
+  public Listed lookup(String url) {
     long hash = hashOf(keyOf(url));
     int slot = (int) hash & mask;
     while (hashes[slot] != 0) {
@@ -91,9 +91,9 @@ final class PackageTable {
   }
 
   /** A file as an index lists it. */
-  record Listed(Sha256 sha256, long size) {}
+  public record Listed(Sha256 sha256, long size) {}
 
-  int size() {
+  public int size() {
     return count;
   }
 
@@ -101,7 +101,7 @@ final class PackageTable {
    * The spelling under which URLs are compared: every percent-escape decoded, since clients differ in
    * which characters of a file name they escape (apt has sent {@code +} both as is and as {@code %2B}).
    */
-  static String keyOf(String url) {
+  public static String keyOf(String url) {
     if (url.indexOf('%') < 0) {
       return url;
     }

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * The real gpg in a throwaway GNUPGHOME, so tests check the verifier against what repositories are
  * actually signed with, never against signatures made by the library under test.
  */
-final class Gpg implements AutoCloseable {
+public final class Gpg implements AutoCloseable {
 
   private final Path home;
 
@@ -28,7 +28,7 @@ final class Gpg implements AutoCloseable {
   }
 
   /** A fresh home; skips the calling test (JUnit assumption) when gpg is not installed. */
-  static Gpg start() throws IOException {
+  public static Gpg start() throws IOException {
     assumeTrue(
         Programs.onPath("gpg") && Programs.onPath("gpgconf"),
         "these tests sign with the real gpg (Debian package gnupg), which is not on PATH; skipping");
@@ -38,21 +38,26 @@ final class Gpg implements AutoCloseable {
     return new Gpg(home);
   }
 
+  /** The GNUPGHOME, for other programs that sign with these keys (repo-add -s). */
+  public Path home() {
+    return home;
+  }
+
   /** Generates an unprotected key; {@code algo} as gpg spells it (rsa3072, ed25519), usage sign or cert. */
-  String generate(String userId, String algo, String usage, String expires) throws IOException {
+  public String generate(String userId, String algo, String usage, String expires) throws IOException {
     run("--passphrase", "", "--quick-gen-key", userId, algo, usage, expires);
     return fingerprints(userId).get(0);
   }
 
   /** Adds a signing subkey to the key {@code fingerprint}; returns the subkey's fingerprint. */
-  String addSigningSubkey(String fingerprint, String algo) throws IOException {
+  public String addSigningSubkey(String fingerprint, String algo) throws IOException {
     run("--passphrase", "", "--quick-add-key", fingerprint, algo, "sign", "never");
     List<String> all = fingerprints(fingerprint);
     return all.get(all.size() - 1);
   }
 
   /** The fingerprints of the matching key: the primary key's first, then its subkeys'. */
-  List<String> fingerprints(String who) throws IOException {
+  public List<String> fingerprints(String who) throws IOException {
     List<String> out = new ArrayList<>();
     for (String line : run("--with-colons", "--fingerprint", "--fingerprint", "--list-keys", who).split("\n")) {
       if (line.startsWith("fpr:")) {
@@ -63,11 +68,11 @@ final class Gpg implements AutoCloseable {
   }
 
   /** The 64-bit key id of a v4 fingerprint: its last 16 hex digits. */
-  static long keyId(String fingerprint) {
+  public static long keyId(String fingerprint) {
     return Long.parseUnsignedLong(fingerprint.substring(fingerprint.length() - 16), 16);
   }
 
-  byte[] export(boolean armor, String... who) throws IOException {
+  public byte[] export(boolean armor, String... who) throws IOException {
     Path out = home.resolve("export-" + System.nanoTime());
     List<String> args = new ArrayList<>(List.of("--output", out.toString()));
     if (armor) {
@@ -80,12 +85,12 @@ final class Gpg implements AutoCloseable {
   }
 
   /** {@code text} clearsigned by each of {@code signers} (one signature per signer, as Debian does). */
-  byte[] clearSign(String text, String digest, String... signers) throws IOException {
+  public byte[] clearSign(String text, String digest, String... signers) throws IOException {
     return sign(text.getBytes(UTF_8), digest, List.of("--clearsign"), signers);
   }
 
   /** A detached signature over {@code data}, binary or armored. */
-  byte[] detachSign(byte[] data, boolean armor, String digest, String signer) throws IOException {
+  public byte[] detachSign(byte[] data, boolean armor, String digest, String signer) throws IOException {
     List<String> mode = armor ? List.of("--armor", "--detach-sign") : List.of("--detach-sign");
     return sign(data, digest, mode, signer);
   }
