@@ -156,6 +156,9 @@ class RogueMemberIT {
     if (origin != null) {
       origin.close();
     }
+    if (dir != null) {
+      ObservabilityIT.deleteTree(dir);
+    }
   }
 
   @Test
