@@ -681,6 +681,20 @@ public final class LocalCache {
       }
       pipe(flight, response, origin, 0, generation);
     } else if (status == 200) {
+      long declared = declaredLength(response);
+      if (from == 0 && length >= 0 && declared >= 0 && declared != length) {
+        // The body starts again (the last source's copy was wrong), but its readers were promised the
+        // length the last source announced, which may have been a lie too: this source is not at fault.
+        discard(response);
+        IOException why = new IOException(origin.where() + " sent " + declared + " bytes for " + flight.url
+            + ", but its readers were promised " + length + " by an earlier source");
+        if (origin.peer()) {
+          sourceFailed(flight, origin, why);
+        } else {
+          transfer.fail(why);
+        }
+        return;
+      }
       if (!origin.peer() && changed(transfer.head(), response)) {
         discard(response);
         transfer.fail(new IOException(flight.url + " changed upstream while it was being fetched; try again"));
@@ -771,9 +785,10 @@ public final class LocalCache {
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
     if (authority != null) {
       transfer.expect(authority.sha256());
-      if (origin.peer() && origin.expected() != null && flight.routed != null && authority.size() >= 0) {
+      if (origin.peer() && origin.expected() != null && flight.routed != null) {
         // A complete holder's copy: nobody sees it before it is verified, so a wrong one is replaced
-        // by the next source's without the client noticing.
+        // by the next source's without the client noticing. Content names give no length: the next
+        // source must then send the length this one announced (see resumed).
         transfer.holdUntilVerified(wrong -> takeElsewhere(flight, origin, wrong));
       }
     } else if (origin.expected() != null) {
@@ -1002,6 +1017,15 @@ public final class LocalCache {
   private void count(Source source) {
     if (source != null) {
       counters.answered(source.disposition());
+    }
+  }
+
+  /** The response's Content-Length, or -1 when it has none or an invalid one. */
+  private static long declaredLength(HttpClientResponse response) {
+    try {
+      return headOf(response).length();
+    } catch (IllegalArgumentException e) {
+      return -1;
     }
   }
 
