@@ -81,7 +81,8 @@ public final class PacmanAuthority implements MetadataAuthority {
     for (Listing listing : listings.values()) {
       PackageTable.Listed listed = listing.table().lookup(text);
       if (listed != null) {
-        return new Expectation(listed.sha256(), listed.size(), Authority.SIGNED_METADATA, listing.source());
+        return new Expectation(listed.sha256(), listed.size(),
+            listing.signature() == null ? Authority.FETCHED_METADATA : Authority.SIGNED_METADATA, listing.source());
       }
     }
     return null;

@@ -58,10 +58,10 @@ public final class DnfAuthority implements MetadataAuthority {
   private static final String REPODATA = "repodata/";
 
   /** A repository's repomd, used as an authority: its primary's URL and digest. */
-  private record Trusted(Repomd repomd, String primaryUrl, String source) {}
+  private record Trusted(Repomd repomd, String primaryUrl, String source, Authority authority) {}
 
   /** The packages one verified primary lists. */
-  private record Listing(PackageTable table, Sha256 primary, String source) {}
+  private record Listing(PackageTable table, Sha256 primary, String source, Authority authority) {}
 
   /** One stored file this node fetched. */
   private record Observed(CanonicalUrl url, Path file, Sha256 sha256) {}
@@ -90,7 +90,7 @@ public final class DnfAuthority implements MetadataAuthority {
     for (Listing listing : listings.values()) {
       PackageTable.Listed listed = listing.table().lookup(text);
       if (listed != null) {
-        return new Expectation(listed.sha256(), listed.size(), Authority.SIGNED_METADATA, listing.source());
+        return new Expectation(listed.sha256(), listed.size(), listing.authority(), listing.source());
       }
     }
     return null;
@@ -179,13 +179,14 @@ public final class DnfAuthority implements MetadataAuthority {
       refuseLocked(root, where + ": its primary's location cannot be fetched over http(s): " + repomd.href());
       return List.of();
     }
-    trusted.put(root, new Trusted(repomd, primaryUrl, "the primary " + primaryUrl + " (" + how + ")"));
+    Authority authority = signature == null ? Authority.FETCHED_METADATA : Authority.SIGNED_METADATA;
+    trusted.put(root, new Trusted(repomd, primaryUrl, "the primary " + primaryUrl + " (" + how + ")", authority));
     if (problems.remove(root) != null) {
       log.info("{} verified again ({})", where, how);
     }
     Listing back = suspended.remove(root);
     if (back != null && back.primary().equals(repomd.sha256())) {
-      listings.put(root, back);
+      listings.put(root, new Listing(back.table(), back.primary(), back.source(), authority));
     }
     log.debug("trusting {} ({}): primary {}", where, how, primaryUrl);
     List<Observed> waiting = new ArrayList<>();
@@ -267,7 +268,7 @@ public final class DnfAuthority implements MetadataAuthority {
       if (now == null || !now.repomd().sha256().equals(digest)) {
         return; // refused, or a newer repomd arrived while this one was read
       }
-      listings.put(root, new Listing(table, digest, now.source()));
+      listings.put(root, new Listing(table, digest, now.source(), now.authority()));
       suspended.remove(root);
       problems.remove(root);
     }

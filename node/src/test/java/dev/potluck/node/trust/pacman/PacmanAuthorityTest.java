@@ -65,7 +65,7 @@ class PacmanAuthorityTest {
       Expectation e = authority.lookup(url(FOLDER + pkg.getFileName()));
       assertEquals(Sha256.of(Files.readAllBytes(pkg)), e.sha256(), pkg.toString());
       assertEquals(Files.size(pkg), e.size(), pkg.toString());
-      assertEquals(Authority.SIGNED_METADATA, e.authority());
+      assertEquals(Authority.FETCHED_METADATA, e.authority(), "unsigned: vouched for by this node's own fetch");
       assertTrue(e.source().contains("unsigned"), e.source());
     }
     assertEquals(Files.size(packages.get(0)), authority.lookup(url(FOLDER + "alpha-1%3A1.0-1-any.pkg.tar.zst")).size(),
@@ -89,6 +89,7 @@ class PacmanAuthorityTest {
     Expectation e = authority.lookup(url(FOLDER + packages.get(1).getFileName()));
     assertEquals(Files.size(packages.get(1)), e.size());
     assertTrue(e.source().contains("signed by key " + signer.substring(signer.length() - 16)), e.source());
+    assertEquals(Authority.SIGNED_METADATA, e.authority());
   }
 
   @Test

@@ -89,6 +89,7 @@ class DnfAuthorityTest {
     Expectation e = authority.lookup(url(ROOT + "Packages/b/" + rpms.get(1).getFileName()));
     assertEquals(Files.size(rpms.get(1)), e.size());
     assertTrue(e.source().contains("unsigned"), e.source());
+    assertEquals(Authority.FETCHED_METADATA, e.authority(), "unsigned: vouched for by this node's own fetch");
     assertEquals(List.of(), authority.problems());
   }
 
