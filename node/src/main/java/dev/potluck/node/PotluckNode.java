@@ -277,7 +277,7 @@ public final class PotluckNode {
 
   /** The digest announced for an object this node is streaming. Safe to call from any thread. */
   public void expectDigest(String url, Sha256 sha256) {
-    context.runOnContext(v -> cache.expectDigest(ObjectKey.of(CanonicalUrl.parse(url)), sha256));
+    context.runOnContext(v -> cache.expectDigest(cache.keyOf(CanonicalUrl.parse(url)), sha256));
   }
 
   /** Runs {@code start} on the node's context; completes with the object's size once it is whole and verified. */
@@ -360,16 +360,23 @@ public final class PotluckNode {
    * cache. Call on the node's context.
    */
   public Future<Boolean> purge(String target) {
-    ObjectKey key;
+    if (target.matches("[0-9a-fA-F]{64}")) {
+      return cache.purge(new ObjectKey(target.toLowerCase(java.util.Locale.ROOT)));
+    }
+    CanonicalUrl url;
     try {
-      key = target.matches("[0-9a-fA-F]{64}") ? new ObjectKey(target.toLowerCase(java.util.Locale.ROOT))
-          : ObjectKey.of(CanonicalUrl.parse(target));
+      url = CanonicalUrl.parse(target);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalArgumentException("'" + target + "' is neither an object key (64 hex"
           + " digits) nor a URL: " + e.getMessage()));
     }
-    return cache.purge(key);
+    // Under its content key once an authority named its digest, else (or also, from before) its URL's.
+    ObjectKey content = cache.keyOf(url);
+    ObjectKey byUrl = ObjectKey.of(url);
+    return cache.purge(content).compose(purged -> content.equals(byUrl) ? Future.succeededFuture(purged)
+        : cache.purge(byUrl).map(alsoByUrl -> purged || alsoByUrl));
   }
+
 
   /**
    * The objects {@code /api/v1/objects} lists: complete ones most recently used first, then the ones

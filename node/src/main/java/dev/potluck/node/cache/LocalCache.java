@@ -189,7 +189,7 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
-    ObjectKey key = ObjectKey.of(url);
+    ObjectKey key = keyOf(url);
     Flight flight = flights.get(key);
     if (flight != null && flight.prefetched) {
       flight.prefetched = false;
@@ -201,7 +201,7 @@ public final class LocalCache {
       return flight.answer.future().map(s -> s instanceof Source.Live live
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s).andThen(ar -> count(ar.result()));
     }
-    Optional<StoredObject> stored = store.get(key);
+    Optional<StoredObject> stored = stored(key, url);
     // A prefetch that finished before its request's turn is still that request's miss (or peer).
     Disposition prefetchedAs = prefetchedDone.remove(key);
     if (stored.isPresent()) {
@@ -241,8 +241,8 @@ public final class LocalCache {
    * own (answered as a miss, not as a joined request).
    */
   public void prefetch(CanonicalUrl url, String userAgent) {
-    ObjectKey key = ObjectKey.of(url);
-    if (flights.containsKey(key) || store.get(key).isPresent()) {
+    ObjectKey key = keyOf(url);
+    if (flights.containsKey(key) || stored(key, url).isPresent()) {
       return;
     }
     if (routable(url)) {
@@ -259,6 +259,30 @@ public final class LocalCache {
         }
       });
     }
+  }
+
+  /**
+   * The key {@code url}'s object is known by, on this node and in the cluster: once an authority other
+   * than this node's own fetch says what the bytes must be, their SHA-256 (so the same file reached
+   * through two mirrors, or two paths, is one object); otherwise the SHA-256 of the URL.
+   */
+  public ObjectKey keyOf(CanonicalUrl url) {
+    Expectation e = authorities.lookup(url);
+    return e != null && e.authority() != Authority.OWN_FETCH ? new ObjectKey(e.sha256().hex()) : ObjectKey.of(url);
+  }
+
+  /**
+   * The stored object for {@code key}; for a content key, also a copy stored under the URL's own key
+   * before its authority was known, if it has the right digest.
+   */
+  private Optional<StoredObject> stored(ObjectKey key, CanonicalUrl url) {
+    Optional<StoredObject> stored = store.get(key);
+    if (stored.isPresent()) {
+      return stored;
+    }
+    ObjectKey byUrl = ObjectKey.of(url);
+    return byUrl.equals(key) ? stored
+        : store.get(byUrl).filter(o -> o.meta().sha256().hex().equals(key.id()));
   }
 
   /**
@@ -327,7 +351,7 @@ public final class LocalCache {
   }
 
   private Future<Source> fromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
-    ObjectKey key = ObjectKey.of(url);
+    ObjectKey key = keyOf(url);
     Flight flight = flights.get(key);
     if (flight != null) {
       return flight.answer.future();

@@ -10,7 +10,6 @@ import dev.potluck.testkit.apt.AptGet;
 import dev.potluck.testkit.apt.AptRepository;
 import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -90,9 +89,8 @@ class AptTrustIT {
     // Host A's copy of the largest package goes bad, digest record and all.
     AptRepository.Package victim = repository.packages().stream()
         .max(java.util.Comparator.comparingLong(AptRepository.Package::size)).orElseThrow();
-    String victimUrl = origin.url(victim.urlPath());
     Path cacheA = work.resolve("cache-" + hosts[0]);
-    String badSha = alter(cacheA, victimUrl, victim.size());
+    String badSha = alter(cacheA, victim.sha256(), victim.size());
     assertNotEquals(victim.sha256(), badSha);
 
     AptGet hostB = apt(hosts[1], "host-b", sources);
@@ -107,10 +105,10 @@ class AptTrustIT {
 
     JsonObject clusterB = nodes.get(1).status().getJsonObject("cluster");
     String idA = nodes.get(0).status().getString("nodeId");
-    awaitTrue(() -> !stored(cacheA, victimUrl), 30, "host A's node drops its altered copy");
+    awaitTrue(() -> !stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
     for (int i = 1; i < 3; i++) {
       Path cache = work.resolve("cache-" + hosts[i]);
-      assertEquals(victim.sha256(), storedSha(cache, victimUrl), "host " + i + "'s cache holds the right bytes");
+      assertEquals(victim.sha256(), storedSha(cache, victim.sha256()), "host " + i + "'s cache holds the right bytes");
     }
     long victimGets = origin.requests().stream()
         .filter(r -> r.method().equals("GET") && r.path().equals(victim.urlPath())).count();
@@ -207,6 +205,52 @@ class AptTrustIT {
     assertEquals("miss", again.cache(), "nothing wrong was kept, so this is a fresh fetch");
   }
 
+  @Test
+  void twoMirrorsOfOneRepository_eachPackageCrossesTheUplinkOnce() throws Exception {
+    AptPrerequisites.assumeMet();
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = namespaces.bridge(4);
+    AptRepository repository = AptRepository.create(work.resolve("repo"), 3, i -> (i + 1) * 500 * 1024, 14L);
+    // Two mirrors of the same repository, at two addresses: every package has two URLs.
+    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20,
+        Files.createDirectories(work.resolve("mirror-1")));
+    NamespaceOrigin second = NamespaceOrigin.start(hosts[3], "10.204.0.4", repository.root(), 16 << 20,
+        Files.createDirectories(work.resolve("mirror-2")));
+    try {
+      String keyring = repository.keyring().toString();
+      for (int i = 0; i < 2; i++) {
+        nodes.add(NamespaceNode.start(hosts[i], work, "--keyring", keyring));
+      }
+      for (NamespaceNode node : nodes) {
+        node.awaitReady(120);
+      }
+      awaitWholeView(2, 120);
+      AptGet hostA = apt(hosts[0], "host-a", repository.sourcesLine(origin.url()));
+      clean(hostA.update());
+      clean(hostA.download(repository.packageNames()));
+      AptGet hostB = apt(hosts[1], "host-b", repository.sourcesLine(second.url()));
+      clean(hostB.update());
+      clean(hostB.installDownloadOnly(repository.packageNames()));
+      assertDownloadsIntact(repository, hostB.archivesDir());
+
+      JsonObject answersB = nodes.get(1).status().getJsonObject("answers");
+      System.out.printf("[figure] one repository through two mirrors: mirror 1 served %s, mirror 2 served %s; host B's"
+          + " node answered %s%n", origin.counts(), second.counts(), answersB.encode());
+      for (AptRepository.Package p : repository.packages()) {
+        long first = origin.requests().stream().filter(r -> r.method().equals("GET") && r.path().equals(p.urlPath()))
+            .count();
+        long other = second.requests().stream().filter(r -> r.method().equals("GET") && r.path().equals(p.urlPath()))
+            .count();
+        assertEquals(1, first + other, p.urlPath() + ": one object on the LAN, fetched once through either mirror");
+      }
+      assertTrue(answersB.getLong("peer", 0L) >= repository.packages().size(),
+          "host B's node took every package from host A's, under another URL: " + answersB.encode());
+    } finally {
+      second.close();
+    }
+  }
+
   // ---- helpers
 
   private AptGet apt(String namespace, String name, String sources) throws Exception {
@@ -214,11 +258,12 @@ class AptTrustIT {
   }
 
   /**
-   * Overwrites the stored body of {@code url} in the node cache at {@code cache} with other bytes of
-   * the same length and rewrites the SHA-256 in its sidecar to match; returns the new digest.
+   * Overwrites the stored body of the object whose signed SHA-256 is {@code key} (a verified object is
+   * stored under its digest) in the node cache at {@code cache} with other bytes of the same length and
+   * rewrites the SHA-256 in its sidecar to match; returns the new digest.
    */
-  private static String alter(Path cache, String url, long size) throws Exception {
-    Path body = bodyOf(cache, url);
+  private static String alter(Path cache, String key, long size) throws Exception {
+    Path body = bodyOf(cache, key);
     Path sidecar = body.resolveSibling(body.getFileName() + ".json");
     String oldSha = Sha256.of(body);
     byte[] bytes = new byte[(int) size];
@@ -231,18 +276,16 @@ class AptTrustIT {
     return newSha;
   }
 
-  private static Path bodyOf(Path cache, String url) throws Exception {
-    String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(dev.potluck.protocol.CanonicalUrl.parse(url).toString().getBytes(StandardCharsets.UTF_8)));
+  private static Path bodyOf(Path cache, String key) {
     return cache.resolve("objects").resolve(key.substring(0, 2)).resolve(key);
   }
 
-  private static boolean stored(Path cache, String url) throws Exception {
-    return Files.exists(bodyOf(cache, url));
+  private static boolean stored(Path cache, String key) {
+    return Files.exists(bodyOf(cache, key));
   }
 
-  private static String storedSha(Path cache, String url) throws Exception {
-    Path body = bodyOf(cache, url);
+  private static String storedSha(Path cache, String key) throws Exception {
+    Path body = bodyOf(cache, key);
     return Files.exists(body) ? Sha256.of(body) : null;
   }
 
