@@ -86,6 +86,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--nix-key", paramLabel = "NAME:KEY", description = "Also trust narinfos signed by this nix binary cache key (as nix.conf's trusted-public-keys writes it), besides cache.nixos.org-1. Repeatable.")
   List<String> nixKeys = new ArrayList<>();
 
+  @Option(names = "--apt-sources", paramLabel = "DIR", description = "The folder of this host's apt sources (sources.list, sources.list.d/): the node fetches and verifies their repositories' metadata itself when a package is asked for before it has seen it, and trusts their signed-by keyrings. Default: /etc/apt.")
+  Path aptSources;
+
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
 
@@ -174,7 +177,8 @@ final class NodeCommand implements Callable<Integer> {
         duration("--upstream-timeout", upstreamTimeout, defaults.upstreamTimeout()),
         defaults.readerStallTimeout(),
         keyrings.stream().map(k -> convert("--keyring", k, NodeCommand::readableKeyring)).toList(),
-        nixKeys.stream().map(k -> convert("--nix-key", k, NixKey::parse)).toList());
+        nixKeys.stream().map(k -> convert("--nix-key", k, NixKey::parse)).toList(),
+        aptSources == null ? defaults.aptSources() : aptSources.toAbsolutePath());
   }
 
   private static Path readableKeyring(Path path) {

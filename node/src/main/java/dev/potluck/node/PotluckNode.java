@@ -4,6 +4,7 @@ import dev.potluck.dashboard.ApiRoutes;
 import dev.potluck.dashboard.TrustStatus;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.AptMetadataFinder;
 import dev.potluck.node.trust.NodeTrust;
 
 import dev.potluck.dashboard.CachedObject;
@@ -100,7 +101,7 @@ public final class PotluckNode {
   }
 
   private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id,
-      Authorities authorities) {
+      NodeTrust.Loaded trust) {
     this.vertx = vertx;
     this.id = id;
     this.context = context;
@@ -110,7 +111,9 @@ public final class PotluckNode {
     this.upstream = new Upstream(vertx, config.upstreamTimeout());
     FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL);
     this.cache = new LocalCache(vertx, store, upstream, freshness, System::currentTimeMillis);
-    cache.useAuthorities(authorities, false);
+    cache.useAuthorities(trust.authorities(), false);
+    cache.findAuthoritiesWith(new AptMetadataFinder(vertx, cache, trust.apt(), trust.aptSources(),
+        AptMetadataFinder.hostArchitectures(), System::currentTimeMillis));
   }
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
@@ -143,15 +146,15 @@ public final class PotluckNode {
     }
     Context context = vertx.getOrCreateContext();
     Promise<PotluckNode> started = Promise.promise();
-    record Opened(FileStore store, NodeId id, Authorities authorities) {}
+    record Opened(FileStore store, NodeId id, NodeTrust.Loaded trust) {}
     context.runOnContext(v -> vertx.executeBlocking(() -> {
           FileStore store = FileStore.open(config.cacheDir(), config.cacheSize());
           NodeId id = NodeIdentity.loadOrCreate(config.cacheDir());
-          return new Opened(store, id, NodeTrust.load(config.keyrings(), config.nixKeys(), store));
+          return new Opened(store, id, NodeTrust.load(config.keyrings(), config.nixKeys(), config.aptSources(), store));
         })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
-        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id(), opened.authorities()))
+        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id(), opened.trust()))
         // Clients last: a node that answers them (and /api/v1/status) is in its cluster already.
         .compose(node -> node.listenForPeers(peer).compose(listening -> then.apply(node))
             .compose(joined -> node.listen()).map(node))

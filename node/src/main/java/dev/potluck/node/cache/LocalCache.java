@@ -94,6 +94,23 @@ public final class LocalCache {
   private MissRouter router;
   /** What vouches for objects' bytes. */
   private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
+  /** Fetches the metadata that would vouch for an object, when this node has not seen it; or null. */
+  private AuthorityFinder finder;
+
+  /**
+   * Finds the repository metadata that would vouch for an object this node has no authority for yet
+   * (the client read that metadata before the node ran, or from elsewhere), by fetching and verifying
+   * it. Called on the node's context; the future completes there, with nothing to wait for as soon as
+   * possible (an already completed future), and never fails.
+   */
+  public interface AuthorityFinder {
+    Future<Void> find(CanonicalUrl url);
+  }
+
+  /** From now on, asks {@code finder} for the metadata of objects no authority vouches for yet. */
+  public void findAuthoritiesWith(AuthorityFinder finder) {
+    this.finder = finder;
+  }
   /**
    * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
    * where every member is one the admin let in.
@@ -119,6 +136,8 @@ public final class LocalCache {
     Expectation authority;
     /** Some of the body came from a peer. */
     boolean fromPeer;
+    /** Completes when the flight is over and, for metadata stored from upstream, learnt from. */
+    final Promise<Void> settled = Promise.promise();
     /** The partial file, created while the first request is under way, so no time is lost after. */
     Future<Prepared> prepared;
     Future<PartialFile> reserved;
@@ -189,17 +208,57 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
+    Future<Void> found = headOnly ? null : findAuthority(url);
+    if (found != null) {
+      return found.transform(ignored -> answer(url, cacheControl, false, userAgent)).andThen(ar -> count(ar.result()));
+    }
+    return answer(url, cacheControl, headOnly, userAgent).andThen(ar -> count(ar.result()));
+  }
+
+  /**
+   * For an immutable object no authority vouches for yet, and which this node neither holds nor is
+   * fetching: the {@link AuthorityFinder}'s search for the metadata that would, or null when there is
+   * nothing to wait for.
+   */
+  private Future<Void> findAuthority(CanonicalUrl url) {
+    if (finder == null || ObjectKind.ofPath(url.pathAndQuery()) != ObjectKind.IMMUTABLE
+        || authorities.lookup(url) != null) {
+      return null;
+    }
+    ObjectKey byUrl = ObjectKey.of(url);
+    if (flights.containsKey(byUrl) || store.get(byUrl).isPresent()) {
+      return null;
+    }
+    Future<Void> found = finder.find(url);
+    return found.isComplete() ? null : found;
+  }
+
+  /**
+   * Stored metadata this node fetches for itself and learns from: completes once {@code url} is stored
+   * (or served from the store) and its authority has read it, or has failed. Not counted as an answer.
+   */
+  public Future<Void> learn(CanonicalUrl url) {
+    Future<Source> source = answer(url, RequestCacheControl.NONE, false, null);
+    Flight flight = flights.get(keyOf(url));
+    if (flight == null) {
+      return source.mapEmpty();
+    }
+    return source.transform(ignored -> flight.settled.future());
+  }
+
+  /** As {@link #open}, without looking for an authority or counting the answer. */
+  private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
     ObjectKey key = keyOf(url);
     Flight flight = flights.get(key);
     if (flight != null && flight.prefetched) {
       flight.prefetched = false;
       prefetchedDone.remove(key);
-      return flight.answer.future().andThen(ar -> count(ar.result()));
+      return flight.answer.future();
     }
     if (flight != null) {
       flight.joined++;
       return flight.answer.future().map(s -> s instanceof Source.Live live
-          ? new Source.Live(live.transfer(), Disposition.JOINED) : s).andThen(ar -> count(ar.result()));
+          ? new Source.Live(live.transfer(), Disposition.JOINED) : s);
     }
     Optional<StoredObject> stored = stored(key, url);
     // A prefetch that finished before its request's turn is still that request's miss (or peer).
@@ -209,19 +268,17 @@ public final class LocalCache {
       FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.pathAndQuery()),
           object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
       if (decision == FreshnessPolicy.Decision.SERVE) {
-        Source hit = new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs);
-        count(hit);
-        return Future.succeededFuture(hit);
+        return Future.succeededFuture(new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs));
       }
-      return fetch(key, url, object, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+      return fetch(key, url, object, userAgent, Origin.upstream(url));
     }
     if (headOnly) {
-      return head(url, userAgent).andThen(ar -> count(ar.result()));
+      return head(url, userAgent);
     }
     if (routable(url)) {
-      return route(key, url, userAgent).andThen(ar -> count(ar.result()));
+      return route(key, url, userAgent);
     }
-    return fetch(key, url, null, userAgent, Origin.upstream(url)).andThen(ar -> count(ar.result()));
+    return fetch(key, url, null, userAgent, Origin.upstream(url));
   }
 
   /**
@@ -241,6 +298,11 @@ public final class LocalCache {
    * own (answered as a miss, not as a joined request).
    */
   public void prefetch(CanonicalUrl url, String userAgent) {
+    Future<Void> found = findAuthority(url);
+    if (found != null) {
+      found.onComplete(ignored -> prefetch(url, userAgent));
+      return;
+    }
     ObjectKey key = keyOf(url);
     if (flights.containsKey(key) || stored(key, url).isPresent()) {
       return;
@@ -631,6 +693,7 @@ public final class LocalCache {
       passThrough(response).onComplete(pass -> {
         flights.remove(flight.key);
         flight.over = true;
+        flight.settled.tryComplete();
         if (pass.succeeded()) {
           flight.answer.complete(pass.result());
         } else {
@@ -913,6 +976,7 @@ public final class LocalCache {
         return null;
       }).onComplete(v -> {
         release(flight.key, transfer);
+        flight.settled.tryComplete();
         if (flight.routed != null) {
           router.failed(flight.routed, cause);
         }
@@ -927,6 +991,7 @@ public final class LocalCache {
     onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
       release(flight.key, transfer);
       if (ar.failed()) {
+        flight.settled.tryComplete();
         log.warn("could not keep {} in the cache: {}", flight.url, ar.cause().toString());
         if (flight.routed != null) {
           router.failed(flight.routed, ar.cause());
@@ -941,7 +1006,9 @@ public final class LocalCache {
           onWorker(() -> {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
-          });
+          }).onComplete(learnt -> flight.settled.tryComplete());
+        } else {
+          flight.settled.tryComplete();
         }
         if (flight.routed != null) {
           router.stored(flight.routed, meta.size(), sha256);
@@ -961,6 +1028,7 @@ public final class LocalCache {
     onWorker(() -> store.markValidated(flight.key, flight.startedAt, etag, lastModified)).onComplete(ar -> {
       flights.remove(flight.key);
       flight.over = true;
+      flight.settled.tryComplete();
       if (ar.succeeded() && ar.result().isPresent()) {
         flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
       } else {
@@ -973,6 +1041,7 @@ public final class LocalCache {
   private void settleFailure(Flight flight, Throwable cause) {
     flights.remove(flight.key);
     flight.over = true;
+    flight.settled.tryComplete();
     counters.upstreamFailure();
     UpstreamFailure failure = UpstreamFailure.of(flight.url, cause);
     if (flight.stale != null) {

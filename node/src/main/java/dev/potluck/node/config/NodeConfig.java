@@ -22,6 +22,9 @@ import java.util.Set;
  * @param readerStallTimeout how long a client may refuse bytes before its connection is closed
  * @param keyrings OpenPGP keyrings (files or folders) trusted for repository metadata besides apt's own
  * @param nixKeys nix binary cache keys trusted for narinfo signatures besides cache.nixos.org's
+ * @param aptSources the folder holding this host's apt sources ({@code sources.list}, {@code
+ *     sources.list.d/}): the repositories whose metadata the node fetches itself when it has not seen it,
+ *     and whose {@code signed-by} keyrings it trusts
  */
 public record NodeConfig(
     HostPort listen,
@@ -33,7 +36,8 @@ public record NodeConfig(
     Duration upstreamTimeout,
     Duration readerStallTimeout,
     List<Path> keyrings,
-    List<NixKey> nixKeys) {
+    List<NixKey> nixKeys,
+    Path aptSources) {
 
   /** The client listener: loopback only, so a default node is never an open proxy. */
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7878);
@@ -44,6 +48,8 @@ public record NodeConfig(
   public static final Duration DEFAULT_METADATA_MAX_AGE = Duration.ofMinutes(5);
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_READER_STALL_TIMEOUT = Duration.ofSeconds(60);
+  /** Where apt keeps its sources on Debian and its derivatives. */
+  public static final Path DEFAULT_APT_SOURCES = Path.of("/etc/apt");
 
   /** Below this a store cannot hold even one typical package. */
   static final long MIN_CACHE_SIZE = 1L << 20;
@@ -75,6 +81,14 @@ public record NodeConfig(
     this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, List.of());
   }
 
+  /** A configuration with this host's apt sources. */
+  public NodeConfig(HostPort listen, Path cacheDir, long cacheSize, List<Mirror> mirrors, List<Cidr> allow,
+      Duration metadataMaxAge, Duration upstreamTimeout, Duration readerStallTimeout, List<Path> keyrings,
+      List<NixKey> nixKeys) {
+    this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, keyrings,
+        nixKeys, DEFAULT_APT_SOURCES);
+  }
+
   /** A configuration that trusts only cache.nixos.org's nix key. */
   public NodeConfig(HostPort listen, Path cacheDir, long cacheSize, List<Mirror> mirrors, List<Cidr> allow,
       Duration metadataMaxAge, Duration upstreamTimeout, Duration readerStallTimeout, List<Path> keyrings) {
@@ -84,7 +98,8 @@ public record NodeConfig(
 
   public static NodeConfig defaults(Map<String, String> env) {
     return new NodeConfig(DEFAULT_LISTEN, defaultCacheDir(env), DEFAULT_CACHE_SIZE, List.of(), List.of(),
-        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of(), List.of());
+        DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of(), List.of(),
+        DEFAULT_APT_SOURCES);
   }
 
   /** {@code $XDG_CACHE_HOME/potluck}, else {@code ~/.cache/potluck}, as the XDG base directory spec says. */

@@ -48,6 +48,11 @@ public final class Authorities {
     }
   }
 
+  /** The repository format of type {@code type}, if this node has it. */
+  public <T extends MetadataAuthority> java.util.Optional<T> of(Class<T> type) {
+    return repositories.stream().filter(type::isInstance).map(type::cast).findFirst();
+  }
+
   /** Why some repositories' metadata is not used as an authority. */
   public List<String> problems() {
     List<String> out = new ArrayList<>();

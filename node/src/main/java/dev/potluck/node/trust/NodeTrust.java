@@ -3,6 +3,7 @@ package dev.potluck.node.trust;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.trust.apt.AptAuthority;
+import dev.potluck.node.trust.apt.AptSources;
 import dev.potluck.node.trust.apt.TrustedKeys;
 import dev.potluck.node.trust.nix.NixAuthority;
 import dev.potluck.node.trust.nix.NixKey;
@@ -29,9 +30,12 @@ public final class NodeTrust {
    * {@code nixKeys}; and every repository's metadata already in {@code store} verified again, so a
    * restarted node knows at once what its stored packages must be.
    */
-  public static Authorities load(List<Path> keyrings, List<NixKey> nixKeys, FileStore store) {
+  public static Loaded load(List<Path> keyrings, List<NixKey> nixKeys, Path aptSources, FileStore store) {
+    List<AptSources.Entry> sources = AptSources.read(aptSources);
     List<Path> places = new ArrayList<>(TrustedKeys.APT_PLACES);
     places.addAll(keyrings);
+    // The keyrings apt's sources name with signed-by (most often already under the places above).
+    sources.stream().flatMap(e -> e.signedBy().stream()).distinct().filter(p -> !places.contains(p)).forEach(places::add);
     TrustedKeys keys = TrustedKeys.load(places);
     log.info("repository keys: {} trusted, from apt's keyrings{}", keys.size(),
         keyrings.isEmpty() ? "" : " and " + keyrings);
@@ -43,8 +47,12 @@ public final class NodeTrust {
     Authorities authorities = new Authorities(List.of(apt, new DnfAuthority(keys, Instant::now),
         new PacmanAuthority(keys, Instant::now), new NixAuthority(nix)));
     relearn(authorities, store);
-    return authorities;
+    log.info("apt sources in {}: {} suite(s)", aptSources, sources.size());
+    return new Loaded(authorities, apt, sources);
   }
+
+  /** What {@link #load} set up: every authority, apt's among them, and the host's apt sources. */
+  public record Loaded(Authorities authorities, AptAuthority apt, List<AptSources.Entry> aptSources) {}
 
   /** Feeds the stored metadata to the authorities again: Release files and repomds first, then what they list. */
   static void relearn(Authorities authorities, FileStore store) {

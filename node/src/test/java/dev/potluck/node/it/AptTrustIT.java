@@ -251,6 +251,52 @@ class AptTrustIT {
     }
   }
 
+  @Test
+  void metadataReadBeforeTheNodeRan_theNodeFetchesAndVerifiesItItself() throws Exception {
+    AptPrerequisites.assumeMet();
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = namespaces.bridge(3);
+    AptRepository repository = AptRepository.create(work.resolve("repo"), 3, i -> (i + 1) * 400 * 1024, 15L);
+    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
+    String sources = repository.sourcesLine(origin.url());
+    // apt reads its lists straight from the repository, before (or without) the node.
+    List<AptGet> direct = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      AptGet host = AptGet.create(work.resolve("host-" + i), sources, null)
+          .withCommandPrefix(NetworkNamespaces.in(hosts[i], List.of()));
+      clean(host.update());
+      direct.add(host);
+    }
+    // Each node reads the host's apt sources (the sources line names the repository's key with
+    // signed-by, so no --keyring is needed).
+    for (int i = 0; i < 2; i++) {
+      nodes.add(NamespaceNode.start(hosts[i], work, "--apt-sources", work.resolve("host-" + i).resolve("etc").toString()));
+    }
+    for (NamespaceNode node : nodes) {
+      node.awaitReady(120);
+    }
+    awaitWholeView(2, 120);
+    for (int i = 0; i < 2; i++) {
+      AptGet host = apt(hosts[i], "host-" + i, sources);
+      clean(host.download(repository.packageNames()));
+      assertDownloadsIntact(repository, host.downloadDir());
+    }
+    JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
+    JsonObject answersB = nodes.get(1).status().getJsonObject("answers");
+    System.out.printf("[figure] metadata the node had not seen: origin served %s; node A's trust %s; node B answered %s%n",
+        origin.counts(), trustA.encode(), answersB.encode());
+    assertTrue(trustA.getJsonObject("verified").getLong("signed-metadata") >= repository.packages().size(),
+        "node A fetched the InRelease and Packages itself and checked every package against them: " + trustA.encode());
+    assertTrue(answersB.getLong("peer", 0L) >= repository.packages().size(),
+        "so node B could take every package from node A: " + answersB.encode());
+    for (AptRepository.Package p : repository.packages()) {
+      long gets = origin.requests().stream().filter(r -> r.method().equals("GET") && r.path().equals(p.urlPath()))
+          .count();
+      assertEquals(1, gets, p.urlPath() + " crossed the uplink once");
+    }
+  }
+
   // ---- helpers
 
   private AptGet apt(String namespace, String name, String sources) throws Exception {

@@ -131,6 +131,37 @@ public final class AptAuthority implements MetadataAuthority {
     return List.copyOf(problems.values());
   }
 
+  /** Whether a Release verified for the folder {@code releaseDir} (with its trailing slash) is in use. */
+  public boolean hasRelease(String releaseDir) {
+    return releases.containsKey(releaseDir);
+  }
+
+  /**
+   * The URLs of the {@code Packages} indexes of {@code entry}'s components for {@code archs} that its
+   * verified Release lists, one per component and architecture, in the smallest form listed (xz, then
+   * gz, then plain); none while no Release is verified for it.
+   */
+  public List<String> packagesIndexes(AptSources.Entry entry, List<String> archs) {
+    VerifiedRelease release = releases.get(entry.releaseDir());
+    if (release == null) {
+      return List.of();
+    }
+    List<String> urls = new ArrayList<>();
+    List<String> components = entry.flat() ? List.of("") : entry.components();
+    for (String component : components) {
+      for (String arch : archs) {
+        String base = entry.flat() ? "Packages" : component + "/binary-" + arch + "/Packages";
+        for (String suffix : new String[] {".xz", ".gz", ""}) {
+          if (release.release().indexes().containsKey(base + suffix)) {
+            urls.add(release.dir() + base + suffix);
+            break;
+          }
+        }
+      }
+    }
+    return urls;
+  }
+
   /** How many package files the verified indexes list, all together (for the status page and tests). */
   public long listedPackages() {
     long n = 0;
