@@ -19,7 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,45 +41,33 @@ class AptTrustIT {
 
   @TempDir Path work;
 
-  private NetworkNamespaces namespaces;
+  private final AptLan lan = new AptLan();
+  private final List<NamespaceNode> nodes = lan.nodes;
   private NamespaceOrigin origin;
-  private final List<NamespaceNode> nodes = new ArrayList<>();
 
   @AfterEach
   void cleanUp() throws Exception {
-    try {
-      NamespaceNode.closeAll(nodes);
-      if (origin != null) {
-        origin.close();
-      }
-    } finally {
-      if (namespaces != null) {
-        namespaces.close();
-      }
-    }
+    lan.close();
   }
 
   @Test
   void alteredHolder_othersInstallCleanly_andTheBadBytesGoNowhere() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(4);
+    String[] hosts = lan.namespaces.bridge(4);
     AptRepository repository = AptRepository.create(work.resolve("repo"), SIZES.length, i -> SIZES[i], 11L);
-    origin = NamespaceOrigin.start(hosts[3], "10.204.0.4", repository.root(), 16 << 20, work);
+    origin = lan.origin = NamespaceOrigin.start(hosts[3], "10.204.0.4", repository.root(), 16 << 20, work);
     String keyring = repository.keyring().toString();
     for (int i = 0; i < 3; i++) {
       nodes.add(NamespaceNode.start(hosts[i], work, "--keyring", keyring));
     }
-    for (NamespaceNode node : nodes) {
-      node.awaitReady(120);
-    }
-    awaitWholeView(3, 120);
+    lan.awaitWholeView(120);
     String sources = repository.sourcesLine(origin.url());
 
     AptGet hostA = apt(hosts[0], "host-a", sources);
-    clean(hostA.update());
-    clean(hostA.download(repository.packageNames()));
+    lan.clean(hostA.update());
+    lan.clean(hostA.download(repository.packageNames()));
     JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
     assertEquals("open", trustA.getString("group"), trustA.encode());
     assertTrue(trustA.getJsonObject("verified").getLong("signed-metadata") >= SIZES.length,
@@ -94,14 +81,14 @@ class AptTrustIT {
     assertNotEquals(victim.sha256(), badSha);
 
     AptGet hostB = apt(hosts[1], "host-b", sources);
-    clean(hostB.update());
-    clean(hostB.installDownloadOnly(repository.packageNames()));
-    assertDownloadsIntact(repository, hostB.archivesDir());
+    lan.clean(hostB.update());
+    lan.clean(hostB.installDownloadOnly(repository.packageNames()));
+    AptLan.assertDownloadsIntact(repository, hostB.archivesDir());
 
     AptGet hostC = apt(hosts[2], "host-c", sources);
-    clean(hostC.update());
-    clean(hostC.installDownloadOnly(repository.packageNames()));
-    assertDownloadsIntact(repository, hostC.archivesDir());
+    lan.clean(hostC.update());
+    lan.clean(hostC.installDownloadOnly(repository.packageNames()));
+    AptLan.assertDownloadsIntact(repository, hostC.archivesDir());
 
     JsonObject clusterB = nodes.get(1).status().getJsonObject("cluster");
     String idA = nodes.get(0).status().getString("nodeId");
@@ -125,25 +112,22 @@ class AptTrustIT {
   @Test
   void unknownKey_nothingIsShared_aptIsUnaffected_andTheNodeSaysWhy() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(3);
+    String[] hosts = lan.namespaces.bridge(3);
     AptRepository repository = AptRepository.create(work.resolve("repo"), 2, i -> 300 * 1024, 12L);
-    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
+    origin = lan.origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
     // No --keyring: the nodes trust only the host's apt keys, which did not sign this repository.
     for (int i = 0; i < 2; i++) {
       nodes.add(NamespaceNode.start(hosts[i], work));
     }
-    for (NamespaceNode node : nodes) {
-      node.awaitReady(120);
-    }
-    awaitWholeView(2, 120);
+    lan.awaitWholeView(120);
     String sources = repository.sourcesLine(origin.url());
     for (int i = 0; i < 2; i++) {
       AptGet host = apt(hosts[i], "host-" + i, sources);
-      clean(host.update());
-      clean(host.installDownloadOnly(repository.packageNames()));
-      assertDownloadsIntact(repository, host.archivesDir());
+      lan.clean(host.update());
+      lan.clean(host.installDownloadOnly(repository.packageNames()));
+      AptLan.assertDownloadsIntact(repository, host.archivesDir());
     }
     for (AptRepository.Package p : repository.packages()) {
       long gets = origin.requests().stream().filter(r -> r.method().equals("GET") && r.path().equals(p.urlPath()))
@@ -159,15 +143,15 @@ class AptTrustIT {
   @Test
   void upstreamServingOtherBytesThanTheSignedIndex_nothingIsKept_andTheClientIsTold() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(2);
+    String[] hosts = lan.namespaces.bridge(2);
     AptRepository repository = AptRepository.create(work.resolve("repo"), 2, i -> 400 * 1024, 13L);
-    origin = NamespaceOrigin.start(hosts[1], "10.204.0.2", repository.root(), 16 << 20, work);
+    origin = lan.origin = NamespaceOrigin.start(hosts[1], "10.204.0.2", repository.root(), 16 << 20, work);
     NamespaceNode node = NamespaceNode.start(hosts[0], work, "--keyring", repository.keyring().toString());
     nodes.add(node);
     node.awaitReady(120);
-    clean(apt(hosts[0], "host", repository.sourcesLine(origin.url())).update());
+    lan.clean(apt(hosts[0], "host", repository.sourcesLine(origin.url())).update());
 
     AptRepository.Package p = repository.packages().get(0);
     Path file = repository.root().resolve(p.urlPath().substring(1));
@@ -208,12 +192,12 @@ class AptTrustIT {
   @Test
   void twoMirrorsOfOneRepository_eachPackageCrossesTheUplinkOnce() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(4);
+    String[] hosts = lan.namespaces.bridge(4);
     AptRepository repository = AptRepository.create(work.resolve("repo"), 3, i -> (i + 1) * 500 * 1024, 14L);
     // Two mirrors of the same repository, at two addresses: every package has two URLs.
-    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20,
+    origin = lan.origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20,
         Files.createDirectories(work.resolve("mirror-1")));
     NamespaceOrigin second = NamespaceOrigin.start(hosts[3], "10.204.0.4", repository.root(), 16 << 20,
         Files.createDirectories(work.resolve("mirror-2")));
@@ -222,17 +206,14 @@ class AptTrustIT {
       for (int i = 0; i < 2; i++) {
         nodes.add(NamespaceNode.start(hosts[i], work, "--keyring", keyring));
       }
-      for (NamespaceNode node : nodes) {
-        node.awaitReady(120);
-      }
-      awaitWholeView(2, 120);
+      lan.awaitWholeView(120);
       AptGet hostA = apt(hosts[0], "host-a", repository.sourcesLine(origin.url()));
-      clean(hostA.update());
-      clean(hostA.download(repository.packageNames()));
+      lan.clean(hostA.update());
+      lan.clean(hostA.download(repository.packageNames()));
       AptGet hostB = apt(hosts[1], "host-b", repository.sourcesLine(second.url()));
-      clean(hostB.update());
-      clean(hostB.installDownloadOnly(repository.packageNames()));
-      assertDownloadsIntact(repository, hostB.archivesDir());
+      lan.clean(hostB.update());
+      lan.clean(hostB.installDownloadOnly(repository.packageNames()));
+      AptLan.assertDownloadsIntact(repository, hostB.archivesDir());
 
       JsonObject answersB = nodes.get(1).status().getJsonObject("answers");
       System.out.printf("[figure] one repository through two mirrors: mirror 1 served %s, mirror 2 served %s; host B's"
@@ -254,18 +235,18 @@ class AptTrustIT {
   @Test
   void metadataReadBeforeTheNodeRan_theNodeFetchesAndVerifiesItItself() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(3);
+    String[] hosts = lan.namespaces.bridge(3);
     AptRepository repository = AptRepository.create(work.resolve("repo"), 3, i -> (i + 1) * 400 * 1024, 15L);
-    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
+    origin = lan.origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
     String sources = repository.sourcesLine(origin.url());
     // apt reads its lists straight from the repository, before (or without) the node.
     List<AptGet> direct = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       AptGet host = AptGet.create(work.resolve("host-" + i), sources, null)
           .withCommandPrefix(NetworkNamespaces.in(hosts[i], List.of()));
-      clean(host.update());
+      lan.clean(host.update());
       direct.add(host);
     }
     // Each node reads the host's apt sources (the sources line names the repository's key with
@@ -273,14 +254,11 @@ class AptTrustIT {
     for (int i = 0; i < 2; i++) {
       nodes.add(NamespaceNode.start(hosts[i], work, "--apt-sources", work.resolve("host-" + i).resolve("etc").toString()));
     }
-    for (NamespaceNode node : nodes) {
-      node.awaitReady(120);
-    }
-    awaitWholeView(2, 120);
+    lan.awaitWholeView(120);
     for (int i = 0; i < 2; i++) {
       AptGet host = apt(hosts[i], "host-" + i, sources);
-      clean(host.download(repository.packageNames()));
-      assertDownloadsIntact(repository, host.downloadDir());
+      lan.clean(host.download(repository.packageNames()));
+      AptLan.assertDownloadsIntact(repository, host.downloadDir());
     }
     JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
     JsonObject answersB = nodes.get(1).status().getJsonObject("answers");
@@ -335,28 +313,9 @@ class AptTrustIT {
     return Files.exists(body) ? Sha256.of(body) : null;
   }
 
-  private void clean(AptGet.Result result) throws Exception {
-    try {
-      result.assertClean();
-    } catch (AssertionError e) {
-      StringBuilder why = new StringBuilder(e.getMessage());
-      for (NamespaceNode node : nodes) {
-        why.append("\n").append(node.report());
-      }
-      throw new AssertionError(why.toString(), e);
-    }
-  }
 
-  private void awaitWholeView(int size, int seconds) throws Exception {
-    awaitTrue(() -> {
-      for (NamespaceNode node : nodes) {
-        if (!node.seesWholeView(size)) {
-          return false;
-        }
-      }
-      return true;
-    }, seconds, "the nodes form one view");
-  }
+
+
 
   private interface Check {
     boolean holds() throws Exception;
@@ -376,14 +335,5 @@ class AptTrustIT {
     }
   }
 
-  private static void assertDownloadsIntact(AptRepository repository, Path dir) throws Exception {
-    for (AptRepository.Package p : repository.packages()) {
-      Path file = dir.resolve(p.fileName());
-      assertTrue(Files.isRegularFile(file), "apt left no " + file);
-      assertEquals(p.sha256(), Sha256.of(file), p.fileName());
-    }
-    try (Stream<Path> partial = Files.list(dir)) {
-      assertFalse(partial.anyMatch(f -> f.getFileName().toString().endsWith(".FAILED")), "no failed downloads");
-    }
-  }
+
 }

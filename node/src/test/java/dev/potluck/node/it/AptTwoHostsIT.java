@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.potluck.testkit.apt.AptGet;
 import dev.potluck.node.apt.AptPrerequisites;
 import dev.potluck.testkit.apt.AptRepository;
-import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -37,32 +34,23 @@ class AptTwoHostsIT {
 
   @TempDir Path work;
 
-  private NetworkNamespaces namespaces;
+  private final AptLan lan = new AptLan();
+  private final List<NamespaceNode> nodes = lan.nodes;
   private NamespaceOrigin origin;
-  private final List<NamespaceNode> nodes = new ArrayList<>();
 
   @AfterEach
   void cleanUp() throws Exception {
-    try {
-      NamespaceNode.closeAll(nodes);
-      if (origin != null) {
-        origin.close();
-      }
-    } finally {
-      if (namespaces != null) {
-        namespaces.close();
-      }
-    }
+    lan.close();
   }
 
   @Test
   void aptOnTwoHosts_eachPackageCrossesTheUplinkOnce_hostBServedByHostA() throws Exception {
     AptPrerequisites.assumeMet();
-    namespaces = NetworkNamespaces.create();
+    lan.namespaces = NetworkNamespaces.create();
     NodeProcess.jar();
-    String[] hosts = namespaces.bridge(3);
+    String[] hosts = lan.namespaces.bridge(3);
     AptRepository repository = AptRepository.create(work.resolve("repo"), SIZES.length, i -> SIZES[i], 7L);
-    origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
+    origin = lan.origin = NamespaceOrigin.start(hosts[2], "10.204.0.3", repository.root(), 16 << 20, work);
 
     long start = System.nanoTime();
     // The repository's key, as a sysadmin would name it for a private repository (keys in apt's own
@@ -81,9 +69,9 @@ class AptTwoHostsIT {
     String sources = repository.sourcesLine(origin.url());
     AptGet hostA = AptGet.create(work.resolve("host-a"), sources, NODE)
         .withCommandPrefix(NetworkNamespaces.in(hosts[0], List.of()));
-    clean(hostA.update());
-    clean(hostA.download(repository.packageNames()));
-    assertDownloadsIntact(repository, hostA.downloadDir());
+    lan.clean(hostA.update());
+    lan.clean(hostA.download(repository.packageNames()));
+    AptLan.assertDownloadsIntact(repository, hostA.downloadDir());
     for (AptRepository.Package p : repository.packages()) {
       assertEquals(List.of(HOST_A), upstreamGetsBy(p.urlPath()), p.urlPath() + ": one fetch, by host A's node");
     }
@@ -92,9 +80,9 @@ class AptTwoHostsIT {
     JsonObject before = nodeB.status().getJsonObject("answers");
     AptGet hostB = AptGet.create(work.resolve("host-b"), sources, NODE)
         .withCommandPrefix(NetworkNamespaces.in(hosts[1], List.of()));
-    clean(hostB.update());
-    clean(hostB.installDownloadOnly(repository.packageNames()));
-    assertDownloadsIntact(repository, hostB.archivesDir());
+    lan.clean(hostB.update());
+    lan.clean(hostB.installDownloadOnly(repository.packageNames()));
+    AptLan.assertDownloadsIntact(repository, hostB.archivesDir());
     JsonObject after = nodeB.status().getJsonObject("answers");
     TreeMap<String, Long> afterB = origin.counts();
     long peerAnswers = after.getLong("peer", 0L) - before.getLong("peer", 0L);
@@ -113,21 +101,6 @@ class AptTwoHostsIT {
             + after.encode() + "\n" + nodeB.report());
   }
 
-  /** Asserts that apt's run was clean; when not, the failure shows what the nodes and the origin saw too. */
-  private void clean(AptGet.Result result) throws Exception {
-    try {
-      result.assertClean();
-    } catch (AssertionError e) {
-      StringBuilder why = new StringBuilder(e.getMessage());
-      for (NamespaceNode node : nodes) {
-        why.append("\n").append(node.report());
-      }
-      why.append("\n--- origin requests:\n").append(String.join("\n", origin.requests().stream()
-          .map(NamespaceOrigin.Request::toString).toList()))
-          .append("\n--- origin output:\n").append(origin.output());
-      throw new AssertionError(why.toString(), e);
-    }
-  }
 
   /** The clients, by address, of the origin's GETs of {@code path}. */
   private List<String> upstreamGetsBy(String path) throws Exception {
@@ -148,12 +121,5 @@ class AptTwoHostsIT {
     }
   }
 
-  private static void assertDownloadsIntact(AptRepository repository, Path dir) throws Exception {
-    for (AptRepository.Package p : repository.packages()) {
-      Path file = dir.resolve(p.fileName());
-      assertTrue(Files.isRegularFile(file), "apt left no " + file);
-      assertEquals(p.sha256(), Sha256.of(file), p.fileName());
-      assertEquals(p.size(), Files.size(file), p.fileName());
-    }
-  }
+
 }
