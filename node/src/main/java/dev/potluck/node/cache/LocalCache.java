@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -116,6 +117,15 @@ public final class LocalCache {
    * where every member is one the admin let in.
    */
   private boolean shareUnverified;
+  /**
+   * Upstream files the authorities may learn from (a repomd, a primary, a pacman database; see
+   * {@link #mayTeach}) that are complete but not yet committed and observed, and the requests for
+   * immutable objects waiting for them: a client that asks for its packages the moment its metadata
+   * arrived (pacman -Syu, in one process) must get them keyed and checked by what that metadata says,
+   * not as this node's own fetch. Event loop only.
+   */
+  private int learning;
+  private final List<Runnable> afterLearning = new ArrayList<>();
 
   /**
    * One fetch in progress and everyone waiting for it. Its bytes may come from several sources in
@@ -208,6 +218,16 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
+    if (learning > 0 && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+      Promise<Void> learnt = Promise.promise();
+      afterLearning.add(learnt::complete);
+      return learnt.future().compose(v -> openNow(url, cacheControl, headOnly, userAgent));
+    }
+    return openNow(url, cacheControl, headOnly, userAgent);
+  }
+
+  private Future<Source> openNow(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly,
+      String userAgent) {
     Future<Void> found = headOnly ? null : findAuthority(url);
     if (found != null) {
       return found.transform(ignored -> answer(url, cacheControl, false, userAgent)).andThen(ar -> count(ar.result()));
@@ -298,6 +318,10 @@ public final class LocalCache {
    * own (answered as a miss, not as a joined request).
    */
   public void prefetch(CanonicalUrl url, String userAgent) {
+    if (learning > 0) {
+      afterLearning.add(() -> prefetch(url, userAgent));
+      return;
+    }
     Future<Void> found = findAuthority(url);
     if (found != null) {
       found.onComplete(ignored -> prefetch(url, userAgent));
@@ -985,6 +1009,12 @@ public final class LocalCache {
     }
     flight.feed = null;
     boolean fromUpstream = !flight.fromPeer;
+    if (fromUpstream && mayTeach(flight.url)) {
+      // Counted before the transfer's readers get the last byte (this runs as it completes), so that a
+      // client's next request already waits for what the authorities learn from this file.
+      learning++;
+      flight.settled.future().onComplete(v -> learnt());
+    }
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
@@ -1015,6 +1045,25 @@ public final class LocalCache {
         }
       }
     });
+  }
+
+  /**
+   * Whether the authorities may learn something from {@code url}'s body: any metadata (a Release, a
+   * repomd or primary, a pacman database, a narinfo) and apt's by-hash indexes, but no package file.
+   */
+  private static boolean mayTeach(CanonicalUrl url) {
+    String path = url.pathAndQuery();
+    return ObjectKind.ofPath(path) == ObjectKind.METADATA || path.toLowerCase(Locale.ROOT).contains("/by-hash/");
+  }
+
+  /** One file is learnt from: when none is left, the requests that waited for them go on, in order. */
+  private void learnt() {
+    if (--learning > 0) {
+      return;
+    }
+    List<Runnable> waiting = List.copyOf(afterLearning);
+    afterLearning.clear();
+    waiting.forEach(Runnable::run);
   }
 
   private void release(ObjectKey key, Transfer transfer) {

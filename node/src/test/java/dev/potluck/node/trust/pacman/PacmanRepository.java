@@ -14,11 +14,11 @@ import java.util.Random;
  * incompressible payload, archived by {@code bsdtar} as makepkg does; makepkg itself refuses to run as
  * root) and a database written by the real {@code repo-add}.
  */
-final class PacmanRepository {
+public final class PacmanRepository {
 
   /** name, pkgver (with epoch and pkgrel), payload bytes, archive suffix. */
-  record Spec(String name, String version, int payload, String suffix) {
-    String fileName() {
+  public record Spec(String name, String version, int payload, String suffix) {
+    public String fileName() {
       return name + "-" + version + "-any" + suffix;
     }
   }
@@ -31,7 +31,7 @@ final class PacmanRepository {
   private PacmanRepository() {}
 
   /** Builds the packages of {@code specs} into {@code dir}; returns their files, in the same order. */
-  static List<Path> buildPackages(Path dir, List<Spec> specs, long seed) throws IOException {
+  public static List<Path> buildPackages(Path dir, List<Spec> specs, long seed) throws IOException {
     Tool.require("bsdtar", "libarchive-tools");
     Files.createDirectories(dir);
     Random random = new Random(seed);
@@ -60,7 +60,7 @@ final class PacmanRepository {
    * compression, as in {@code test.db.tar.zst}); {@code signer} non-null signs it with that key in
    * {@code gnupgHome}.
    */
-  static void repoAdd(Path dir, String dbFile, List<Path> packages, Path gnupgHome, String signer) throws IOException {
+  public static void repoAdd(Path dir, String dbFile, List<Path> packages, Path gnupgHome, String signer) throws IOException {
     Tool.require("repo-add", "pacman-package-manager and makepkg");
     List<String> command = new ArrayList<>(List.of("repo-add", "--quiet", "--nocolor"));
     if (signer != null) {
