@@ -13,10 +13,20 @@ import java.util.stream.Stream;
  * Real rpm repositories for tests: tiny noarch rpms built by {@code rpmbuild} from spec files (random,
  * incompressible payloads), laid out in subfolders and indexed by {@code createrepo_c}.
  */
-final class RpmRepository {
+public final class RpmRepository {
 
   /** name, version, payload bytes, subfolder of the repository. */
-  record Spec(String name, String version, int payload, String folder) {}
+  public record Spec(String name, String version, int payload, String folder) {
+    /** The rpm's file name, as rpmbuild writes it. */
+    public String fileName() {
+      return name + "-" + version + "-1.noarch.rpm";
+    }
+
+    /** Its path in the repository, from the root, without a leading slash. */
+    public String path() {
+      return folder + fileName();
+    }
+  }
 
   static final List<Spec> SPECS = List.of(
       new Spec("alpha", "1.0", 3000, "Packages/a/"),
@@ -27,6 +37,11 @@ final class RpmRepository {
 
   /** Builds every rpm of {@link #SPECS} once, in {@code work}; returns them in the same order. */
   static List<Path> buildRpms(Path work) throws IOException {
+    return buildRpms(work, SPECS);
+  }
+
+  /** Builds every rpm of {@code specs} once, in {@code work}; returns them in the same order. */
+  public static List<Path> buildRpms(Path work, List<Spec> specs) throws IOException {
     Tool.require("rpmbuild", "rpm");
     Path top = work.resolve("rpmbuild");
     for (String d : List.of("SPECS", "SOURCES", "BUILD", "RPMS", "SRPMS", "BUILDROOT")) {
@@ -34,7 +49,7 @@ final class RpmRepository {
     }
     List<String> command = new ArrayList<>(List.of("rpmbuild", "--quiet", "--define", "_topdir " + top,
         "--define", "_build_id_links none", "--define", "_binary_payload w2.xzdio", "-bb"));
-    for (Spec s : SPECS) {
+    for (Spec s : specs) {
       Path spec = top.resolve("SPECS").resolve(s.name() + ".spec");
       Files.writeString(spec, "Name: " + s.name() + "\nVersion: " + s.version() + "\nRelease: 1\n"
           + "Summary: a test package\nLicense: MIT\nBuildArch: noarch\n"
@@ -46,17 +61,25 @@ final class RpmRepository {
     }
     Tool.run(work, Map.of(), command.toArray(String[]::new));
     List<Path> rpms = new ArrayList<>();
-    for (Spec s : SPECS) {
-      rpms.add(top.resolve("RPMS/noarch/" + s.name() + "-" + s.version() + "-1.noarch.rpm"));
+    for (Spec s : specs) {
+      rpms.add(top.resolve("RPMS/noarch/" + s.fileName()));
     }
     return rpms;
   }
 
   /** A repository at {@code dir}: the rpms in their subfolders, then {@code createrepo_c} with {@code options}. */
   static Path create(Path dir, List<Path> rpms, String... options) throws IOException {
+    return create(dir, SPECS, rpms, options);
+  }
+
+  /**
+   * A repository at {@code dir}: the rpms built from {@code specs} in their subfolders, then
+   * {@code createrepo_c} with {@code options}.
+   */
+  public static Path create(Path dir, List<Spec> specs, List<Path> rpms, String... options) throws IOException {
     Tool.require("createrepo_c", "createrepo-c");
     for (int i = 0; i < rpms.size(); i++) {
-      Path to = dir.resolve(SPECS.get(i).folder()).resolve(rpms.get(i).getFileName());
+      Path to = dir.resolve(specs.get(i).folder()).resolve(rpms.get(i).getFileName());
       Files.createDirectories(to.getParent());
       Files.copy(rpms.get(i), to);
     }

@@ -1,0 +1,446 @@
+package dev.potluck.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.security.auth.module.UnixSystem;
+import dev.potluck.node.trust.pacman.PacmanRepository;
+import dev.potluck.node.trust.rpm.RpmRepository;
+import dev.potluck.testkit.Programs;
+import dev.potluck.testkit.apt.Sha256;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link AptTrustIT}'s bad host, with dnf and with pacman. Three hosts in network namespaces, each with
+ * a zero-configuration node (no secret: an open group) and the real client, and a repository built by
+ * the real tools on a fourth. Host A's client downloads every package through its node; then host A's
+ * stored copy of the largest package is altered, its recorded digest rewritten to match. Hosts B and C,
+ * with fresh client state, download everything through their own nodes: the client must see nothing
+ * wrong, no cache may hold the bad bytes, and host A is blocklisted and drops its copy.
+ *
+ * <p>The clients run isolated from the host's own configuration: dnf with a config file, a repository
+ * folder and an install root of the test's, its proxy set to the node ({@code gpgcheck=0}: the node
+ * checks repomd and primary, which is what this test is about); pacman with a {@code pacman.conf},
+ * database, cache, log and keyring folders of the test's, its server the node's mirror path
+ * ({@code SigLevel = Never}, for the same reason). Needs root, iproute2, curl, python3, and dnf,
+ * rpmbuild and createrepo_c or pacman, repo-add and bsdtar (skips otherwise).
+ */
+@Timeout(value = 480, unit = TimeUnit.SECONDS)
+class DnfPacmanTrustIT {
+
+  /** The packages' payloads: random, so each package is about this large. */
+  private static final int[] SIZES = {200 * 1024, 3 << 20, 600 * 1024};
+  /** What a client prints when something went wrong, even if it recovered. */
+  private static final Pattern TROUBLE = Pattern.compile("(?i)error|warning|fail|retry|mismatch|corrupt");
+  private static final String PROXY = "http://" + NamespaceNode.LISTEN + "/";
+  private static final String ORIGIN_ADDRESS = "10.204.0.4";
+
+  @TempDir Path work;
+
+  private NetworkNamespaces namespaces;
+  private NamespaceOrigin origin;
+  private final List<NamespaceNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    try {
+      NamespaceNode.closeAll(nodes);
+      if (origin != null) {
+        origin.close();
+      }
+    } finally {
+      if (namespaces != null) {
+        namespaces.close();
+      }
+    }
+  }
+
+  @Test
+  void dnf_alteredHolder_othersDownloadCleanly_andTheBadBytesGoNowhere() throws Exception {
+    assumeTools("dnf (Debian package dnf)", "dnf", "rpmbuild (Debian package rpm)", "rpmbuild",
+        "createrepo_c (Debian package createrepo-c)", "createrepo_c");
+    Path root = Files.createDirectories(work.resolve("origin"));
+    // As mirrors lay them out: the repository under a release folder, rpms in subfolders of it.
+    List<RpmRepository.Spec> specs = List.of(
+        new RpmRepository.Spec("alpha", "1.0", SIZES[0], "Packages/a/"),
+        new RpmRepository.Spec("beta", "2.0", SIZES[1], "Packages/b/"),
+        new RpmRepository.Spec("gamma+plus", "3.0", SIZES[2], "Packages/g/"));
+    String base = "/fedora/releases/1/Everything/noarch/os/";
+    Path repo = root.resolve(base.substring(1));
+    RpmRepository.create(repo, specs, RpmRepository.buildRpms(work.resolve("build"), specs));
+    List<Served> packages = new ArrayList<>();
+    for (RpmRepository.Spec s : specs) {
+      packages.add(Served.of(root, base + s.path(), s.fileName()));
+    }
+    List<String> names = specs.stream().map(RpmRepository.Spec::name).toList();
+    scenario("dnf", root, packages, List.of(), host -> new Dnf(host, names));
+  }
+
+  @Test
+  void pacman_alteredHolder_othersDownloadCleanly_andTheBadBytesGoNowhere() throws Exception {
+    assumeTools("pacman (Debian package pacman-package-manager)", "pacman",
+        "repo-add (Debian packages pacman-package-manager and makepkg)", "repo-add",
+        "bsdtar (Debian package libarchive-tools)", "bsdtar");
+    Path root = Files.createDirectories(work.resolve("origin"));
+    // An epoch (a ':' in the file name) and both archive formats, as on Arch's mirrors.
+    List<PacmanRepository.Spec> specs = List.of(
+        new PacmanRepository.Spec("alpha", "1:1.0-1", SIZES[0], ".pkg.tar.zst"),
+        new PacmanRepository.Spec("beta", "2.0-1", SIZES[1], ".pkg.tar.zst"),
+        new PacmanRepository.Spec("gamma", "3.0-2", SIZES[2], ".pkg.tar.gz"));
+    String base = "/archlinux/potluck/os/x86_64/";
+    Path repo = Files.createDirectories(root.resolve(base.substring(1)));
+    PacmanRepository.repoAdd(repo, "potluck.db.tar.gz", PacmanRepository.buildPackages(repo, specs, 21L), null, null);
+    List<Served> packages = new ArrayList<>();
+    for (PacmanRepository.Spec s : specs) {
+      packages.add(Served.of(root, base + s.fileName(), s.fileName()));
+    }
+    List<String> names = specs.stream().map(PacmanRepository.Spec::name).toList();
+    scenario("pacman", root, packages, List.of("--mirror", "arch=http://" + ORIGIN_ADDRESS + ":"
+        + NamespaceOrigin.PORT + "/archlinux"), host -> new Pacman(host, names));
+  }
+
+  // ---- the scenario
+
+  /** A package as the origin serves it: its URL path, the file name a client saves it under, its digest and size. */
+  private record Served(String urlPath, String fileName, String sha256, long size) {
+    static Served of(Path root, String urlPath, String fileName) throws Exception {
+      Path file = root.resolve(urlPath.substring(1));
+      return new Served(urlPath, fileName, Sha256.of(file), Files.size(file));
+    }
+  }
+
+  /** One host's package manager, with state of its own, talking to its own node. */
+  private interface Client {
+    /** Fetches the repository's metadata and downloads every package; returns each command's result. */
+    List<NetworkNamespaces.Result> downloadAll() throws Exception;
+
+    /** Where the downloaded packages are. */
+    Path downloads();
+  }
+
+  private interface ClientFactory {
+    Client on(Host host) throws Exception;
+  }
+
+  /** A host: its namespace, and a folder of its own for its client's state. */
+  private record Host(String namespace, Path dir) {}
+
+  private void scenario(String tool, Path root, List<Served> packages, List<String> nodeArgs, ClientFactory clients)
+      throws Exception {
+    assumeTrue(isRoot(), "the " + tool + " trust test runs nodes in network namespaces and " + tool
+        + " as root; this is user " + System.getProperty("user.name"));
+    namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] namespace = namespaces.bridge(4);
+    origin = NamespaceOrigin.start(namespace[3], ORIGIN_ADDRESS, root, 16 << 20, work);
+    for (int i = 0; i < 3; i++) {
+      nodes.add(NamespaceNode.start(namespace[i], work, nodeArgs.toArray(String[]::new)));
+    }
+    for (NamespaceNode node : nodes) {
+      node.awaitReady(120);
+    }
+    awaitWholeView(3, 120);
+    List<Host> hosts = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      hosts.add(new Host(namespace[i], Files.createDirectories(work.resolve(tool + "-host-" + "abc".charAt(i)))));
+    }
+
+    Client hostA = clients.on(hosts.get(0));
+    clean(tool + " on host A", hostA.downloadAll());
+    assertDownloadsIntact(tool, packages, hostA.downloads());
+    JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
+    assertEquals("open", trustA.getString("group"), trustA.encode());
+    assertTrue(trustA.getJsonObject("verified").getLong("fetched-metadata", 0L) >= packages.size(),
+        "host A's node checked every package against the repository's metadata it fetched: " + trustA.encode() + "\n"
+            + nodes.get(0).report());
+
+    // Host A's copy of the largest package goes bad, digest record and all.
+    Served victim = packages.stream().max(Comparator.comparingLong(Served::size)).orElseThrow();
+    Path cacheA = cacheOf(hosts.get(0));
+    String badSha = alter(cacheA, victim.sha256(), victim.size());
+    assertNotEquals(victim.sha256(), badSha);
+
+    for (int i = 1; i < 3; i++) {
+      Client host = clients.on(hosts.get(i));
+      clean(tool + " on host " + "abc".charAt(i), host.downloadAll());
+      assertDownloadsIntact(tool, packages, host.downloads());
+    }
+
+    String idA = nodes.get(0).status().getString("nodeId");
+    awaitTrue(() -> !stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
+    for (int i = 1; i < 3; i++) {
+      assertEquals(victim.sha256(), storedSha(cacheOf(hosts.get(i)), victim.sha256()),
+          "host " + "abc".charAt(i) + "'s cache holds the right bytes");
+    }
+    for (Host host : hosts) {
+      assertTrue(holding(cacheOf(host), badSha).isEmpty(), "no cache holds the bad bytes: " + holding(cacheOf(host),
+          badSha));
+    }
+    long victimGets = origin.gets(victim.urlPath());
+    JsonObject blocklistB = nodes.get(1).status().getJsonObject("cluster").getJsonObject("blocklisted");
+    JsonObject blocklistC = nodes.get(2).status().getJsonObject("cluster").getJsonObject("blocklisted");
+    System.out.printf("[figure] %s, altered holder: hosts B and C downloaded cleanly; upstream GETs of the altered"
+            + " package %d; host B's blocklist %s; host C's blocklist %s; host A's copy dropped; origin served %s%n",
+        tool, victimGets, blocklistB.encode(), blocklistC.encode(), origin.counts());
+    assertTrue(blocklistB.containsKey(idA) || blocklistC.containsKey(idA),
+        "whoever was offered host A's bad copy blocklisted it:\n" + nodes.get(1).report() + "\n"
+            + nodes.get(2).report());
+    assertTrue(victimGets <= 2, "the altered package came from upstream again at most once: " + victimGets);
+  }
+
+  // ---- the clients
+
+  /**
+   * dnf, isolated: a config file of the test's ({@code -c}), whose relative folders (cache, persist,
+   * logs) land in an install root of the test's, a repository folder of the test's given on the command
+   * line (so it is a host path, never one in the install root or the host's own), and only that
+   * repository enabled. {@code install --downloadonly --destdir} resolves against the empty install
+   * root and only downloads; dnf's {@code download} command is a plugin Debian's dnf does not ship.
+   */
+  private final class Dnf implements Client {
+    private final Host host;
+    private final List<String> packages;
+
+    Dnf(Host host, List<String> packages) throws Exception {
+      this.host = host;
+      this.packages = packages;
+      Files.writeString(host.dir().resolve("dnf.conf"), """
+          [main]
+          cachedir=/var/cache/dnf
+          persistdir=/var/lib/dnf
+          logdir=/var/log
+          gpgcheck=0
+          install_weak_deps=0
+          plugins=0
+          keepcache=0
+          proxy=%s
+          """.formatted(PROXY));
+      Files.writeString(Files.createDirectories(host.dir().resolve("repos")).resolve("potluck.repo"), """
+          [potluck]
+          name=potluck test repository
+          baseurl=%sfedora/releases/$releasever/Everything/noarch/os/
+          enabled=1
+          gpgcheck=0
+          repo_gpgcheck=0
+          skip_if_unavailable=0
+          """.formatted(origin.url()));
+    }
+
+    @Override
+    public List<NetworkNamespaces.Result> downloadAll() throws Exception {
+      List<String> command = new ArrayList<>(List.of("dnf", "-y", "-c", host.dir().resolve("dnf.conf").toString(),
+          "--setopt=reposdir=" + host.dir().resolve("repos"), "--installroot=" + host.dir().resolve("root"),
+          "--releasever=1", "--repo=potluck", "install", "--downloadonly", "--destdir", downloads().toString()));
+      command.addAll(packages);
+      return List.of(run(host, command));
+    }
+
+    @Override
+    public Path downloads() {
+      return host.dir().resolve("downloads");
+    }
+  }
+
+  /**
+   * pacman, isolated: a {@code pacman.conf} of the test's ({@code --config}), and database, cache, log,
+   * keyring and hook folders of the test's; its server is the node's mirror path. {@code -Sy} fetches
+   * the database, {@code -Sw} downloads the packages into the cache folder.
+   */
+  private final class Pacman implements Client {
+    private final Host host;
+    private final List<String> packages;
+
+    Pacman(Host host, List<String> packages) throws Exception {
+      this.host = host;
+      this.packages = packages;
+      Files.writeString(host.dir().resolve("pacman.conf"), """
+          [options]
+          Architecture = x86_64
+          SigLevel = Never
+          LocalFileSigLevel = Never
+          ParallelDownloads = 3
+
+          [potluck]
+          Server = http://%s/mirror/arch/$repo/os/$arch
+          """.formatted(NamespaceNode.LISTEN));
+      for (String dir : List.of("db", "cache", "gnupg", "hooks")) {
+        Files.createDirectories(host.dir().resolve(dir));
+      }
+    }
+
+    private List<String> pacman(String... args) {
+      List<String> command = new ArrayList<>(List.of("pacman", "--noconfirm", "--noprogressbar",
+          "--config", host.dir().resolve("pacman.conf").toString(), "--dbpath", host.dir().resolve("db").toString(),
+          "--cachedir", downloads().toString(), "--logfile", host.dir().resolve("pacman.log").toString(),
+          "--gpgdir", host.dir().resolve("gnupg").toString(), "--hookdir", host.dir().resolve("hooks").toString()));
+      command.addAll(List.of(args));
+      return command;
+    }
+
+    @Override
+    public List<NetworkNamespaces.Result> downloadAll() throws Exception {
+      NetworkNamespaces.Result sync = run(host, pacman("-Sy"));
+      List<String> download = pacman("-Sw");
+      download.addAll(packages);
+      return List.of(sync, run(host, download));
+    }
+
+    @Override
+    public Path downloads() {
+      return host.dir().resolve("cache");
+    }
+  }
+
+  /** Runs {@code command} in {@code host}'s namespace, with no input, for at most three minutes. */
+  private static NetworkNamespaces.Result run(Host host, List<String> command) throws Exception {
+    Path output = Files.createTempFile(host.dir(), "client", ".log");
+    List<String> full = NetworkNamespaces.in(host.namespace(), command);
+    Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+      throw new AssertionError(String.join(" ", full) + " did not finish in 180 s:\n" + Files.readString(output));
+    }
+    return new NetworkNamespaces.Result(p.exitValue(), "$ " + String.join(" ", command) + "\n"
+        + Files.readString(output));
+  }
+
+  // ---- helpers
+
+  private static void assumeTools(String... nameAndProgram) {
+    for (int i = 0; i < nameAndProgram.length; i += 2) {
+      String program = nameAndProgram[i + 1];
+      assumeTrue(Programs.onPath(program), nameAndProgram[i] + " is not on PATH; skipping");
+    }
+  }
+
+  private static boolean isRoot() {
+    try {
+      return new UnixSystem().getUid() == 0;
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private Path cacheOf(Host host) {
+    return work.resolve("cache-" + host.namespace());
+  }
+
+  /** Each command exited 0 and printed no line about an error, a warning, a failure or a retry. */
+  private void clean(String who, List<NetworkNamespaces.Result> results) {
+    for (NetworkNamespaces.Result r : results) {
+      List<String> trouble = r.output().lines().skip(1).filter(l -> TROUBLE.matcher(l).find()).toList();
+      if (r.exitCode() != 0 || !trouble.isEmpty()) {
+        StringBuilder why = new StringBuilder(who + " exited with " + r.exitCode() + ", trouble " + trouble + ":\n"
+            + r.output());
+        for (NamespaceNode node : nodes) {
+          why.append("\n").append(node.report());
+        }
+        throw new AssertionError(why.toString());
+      }
+    }
+  }
+
+  private static void assertDownloadsIntact(String tool, List<Served> packages, Path dir) throws Exception {
+    for (Served p : packages) {
+      Path file = dir.resolve(p.fileName());
+      assertTrue(Files.isRegularFile(file), tool + " left no " + file);
+      assertEquals(p.sha256(), Sha256.of(file), p.fileName());
+    }
+  }
+
+  /**
+   * Overwrites the stored body of the object whose SHA-256 is {@code key} (a verified object is stored
+   * under its digest) in the node cache at {@code cache} with other bytes of the same length and rewrites
+   * the SHA-256 in its sidecar to match; returns the new digest.
+   */
+  private static String alter(Path cache, String key, long size) throws Exception {
+    Path body = bodyOf(cache, key);
+    Path sidecar = body.resolveSibling(body.getFileName() + ".json");
+    String oldSha = Sha256.of(body);
+    byte[] bytes = new byte[(int) size];
+    new Random(99).nextBytes(bytes);
+    Files.write(body, bytes);
+    String newSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    String meta = Files.readString(sidecar);
+    assertTrue(meta.contains(oldSha), "the sidecar records the digest: " + meta);
+    Files.writeString(sidecar, meta.replace(oldSha, newSha));
+    return newSha;
+  }
+
+  private static Path bodyOf(Path cache, String key) {
+    return cache.resolve("objects").resolve(key.substring(0, 2)).resolve(key);
+  }
+
+  private static boolean stored(Path cache, String key) {
+    return Files.exists(bodyOf(cache, key));
+  }
+
+  private static String storedSha(Path cache, String key) throws Exception {
+    Path body = bodyOf(cache, key);
+    return Files.exists(body) ? Sha256.of(body) : null;
+  }
+
+  /** The files anywhere under {@code cache} whose SHA-256 is {@code sha256}. */
+  private static List<Path> holding(Path cache, String sha256) throws Exception {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(cache)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        if (Files.size(f) > 0 && sha256.equals(Sha256.of(f).toLowerCase(Locale.ROOT))) {
+          out.add(f);
+        }
+      }
+    }
+    return out;
+  }
+
+  private void awaitWholeView(int size, int seconds) throws Exception {
+    awaitTrue(() -> {
+      for (NamespaceNode node : nodes) {
+        if (!node.seesWholeView(size)) {
+          return false;
+        }
+      }
+      return true;
+    }, seconds, "the nodes form one view");
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private void awaitTrue(Check check, int seconds, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        StringBuilder why = new StringBuilder(what + ": not within " + seconds + " s");
+        for (NamespaceNode node : nodes) {
+          why.append("\n").append(node.report());
+        }
+        throw new AssertionError(why.toString());
+      }
+      Thread.sleep(200);
+    }
+  }
+}
