@@ -310,12 +310,17 @@ class DnfPacmanTrustIT {
     }
   }
 
-  /** Runs {@code command} in {@code host}'s namespace, with no input, for at most three minutes. */
+  /**
+   * Runs {@code command} in {@code host}'s namespace, with no input, for at most three minutes, in the C
+   * locale (which every Debian has: a missing one is a warning of its own).
+   */
   private static NetworkNamespaces.Result run(Host host, List<String> command) throws Exception {
     Path output = Files.createTempFile(host.dir(), "client", ".log");
     List<String> full = NetworkNamespaces.in(host.namespace(), command);
-    Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().put("LC_ALL", "C.UTF-8");
+    Process p = builder.start();
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
