@@ -6,11 +6,12 @@ import java.util.HexFormat;
 /**
  * The files of one verified Packages index, by URL: their SHA-256 and size, in flat arrays rather than
  * a map of objects. A Debian {@code main} index lists some 64,000 packages; as a map of strings to
- * records that is about 20 MB of heap, here about 4 MB (an open-addressed table of 64-bit URL hashes,
- * half full). Two URLs sharing a 64-bit hash would share an entry; at this size the odds are about one
- * in 10^10, and the harm would be a right file failing its check (an error, never wrong bytes passed:
- * the digest that wins is still one the signed index lists). Immutable once built; safe to read from
- * any thread. The apt, dnf and pacman authorities each keep their verified package lists in these.
+ * records that is some 20 MB of heap, here 6 MB (an open-addressed table of 64-bit URL hashes,
+ * 32-byte digests and sizes, at most half full). Two URLs sharing a 64-bit hash would share an entry;
+ * at this size the odds are about one in 10^10, and the harm would be a right file failing its check
+ * (an error, never wrong bytes passed: the digest that wins is still one the signed index lists).
+ * Immutable once built; safe to read from any thread. The apt, dnf and pacman authorities each keep
+ * their verified package lists in these.
  */
 public final class PackageTable {
 
