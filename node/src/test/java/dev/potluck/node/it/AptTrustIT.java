@@ -12,12 +12,9 @@ import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,7 +74,7 @@ class AptTrustIT {
     AptRepository.Package victim = repository.packages().stream()
         .max(java.util.Comparator.comparingLong(AptRepository.Package::size)).orElseThrow();
     Path cacheA = work.resolve("cache-" + hosts[0]);
-    String badSha = alter(cacheA, victim.sha256(), victim.size());
+    String badSha = StoredCopies.alter(cacheA, victim.sha256(), victim.size());
     assertNotEquals(victim.sha256(), badSha);
 
     AptGet hostB = apt(hosts[1], "host-b", sources);
@@ -92,10 +89,11 @@ class AptTrustIT {
 
     JsonObject clusterB = nodes.get(1).status().getJsonObject("cluster");
     String idA = nodes.get(0).status().getString("nodeId");
-    awaitTrue(() -> !stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
+    awaitTrue(() -> !StoredCopies.stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
     for (int i = 1; i < 3; i++) {
       Path cache = work.resolve("cache-" + hosts[i]);
-      assertEquals(victim.sha256(), storedSha(cache, victim.sha256()), "host " + i + "'s cache holds the right bytes");
+      assertEquals(victim.sha256(), StoredCopies.storedSha(cache, victim.sha256()),
+          "host " + i + "'s cache holds the right bytes");
     }
     long victimGets = origin.requests().stream()
         .filter(r -> r.method().equals("GET") && r.path().equals(victim.urlPath())).count();
@@ -280,42 +278,6 @@ class AptTrustIT {
   private AptGet apt(String namespace, String name, String sources) throws Exception {
     return AptGet.create(work.resolve(name), sources, NODE).withCommandPrefix(NetworkNamespaces.in(namespace, List.of()));
   }
-
-  /**
-   * Overwrites the stored body of the object whose signed SHA-256 is {@code key} (a verified object is
-   * stored under its digest) in the node cache at {@code cache} with other bytes of the same length and
-   * rewrites the SHA-256 in its sidecar to match; returns the new digest.
-   */
-  private static String alter(Path cache, String key, long size) throws Exception {
-    Path body = bodyOf(cache, key);
-    Path sidecar = body.resolveSibling(body.getFileName() + ".json");
-    String oldSha = Sha256.of(body);
-    byte[] bytes = new byte[(int) size];
-    new Random(99).nextBytes(bytes);
-    Files.write(body, bytes);
-    String newSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    String meta = Files.readString(sidecar);
-    assertTrue(meta.contains(oldSha), "the sidecar records the digest: " + meta);
-    Files.writeString(sidecar, meta.replace(oldSha, newSha));
-    return newSha;
-  }
-
-  private static Path bodyOf(Path cache, String key) {
-    return cache.resolve("objects").resolve(key.substring(0, 2)).resolve(key);
-  }
-
-  private static boolean stored(Path cache, String key) {
-    return Files.exists(bodyOf(cache, key));
-  }
-
-  private static String storedSha(Path cache, String key) throws Exception {
-    Path body = bodyOf(cache, key);
-    return Files.exists(body) ? Sha256.of(body) : null;
-  }
-
-
-
-
 
   private interface Check {
     boolean holds() throws Exception;

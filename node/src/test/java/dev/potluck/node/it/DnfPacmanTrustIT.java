@@ -14,13 +14,10 @@ import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -176,7 +173,7 @@ class DnfPacmanTrustIT {
     // Host A's copy of the largest package goes bad, digest record and all.
     Served victim = packages.stream().max(Comparator.comparingLong(Served::size)).orElseThrow();
     Path cacheA = cacheOf(hosts.get(0));
-    String badSha = alter(cacheA, victim.sha256(), victim.size());
+    String badSha = StoredCopies.alter(cacheA, victim.sha256(), victim.size());
     assertNotEquals(victim.sha256(), badSha);
 
     for (int i = 1; i < 3; i++) {
@@ -186,9 +183,9 @@ class DnfPacmanTrustIT {
     }
 
     String idA = nodes.get(0).status().getString("nodeId");
-    awaitTrue(() -> !stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
+    awaitTrue(() -> !StoredCopies.stored(cacheA, victim.sha256()), 30, "host A's node drops its altered copy");
     for (int i = 1; i < 3; i++) {
-      assertEquals(victim.sha256(), storedSha(cacheOf(hosts.get(i)), victim.sha256()),
+      assertEquals(victim.sha256(), StoredCopies.storedSha(cacheOf(hosts.get(i)), victim.sha256()),
           "host " + "abc".charAt(i) + "'s cache holds the right bytes");
     }
     for (Host host : hosts) {
@@ -373,38 +370,6 @@ class DnfPacmanTrustIT {
       assertTrue(Files.isRegularFile(file), tool + " left no " + file);
       assertEquals(p.sha256(), Sha256.of(file), p.fileName());
     }
-  }
-
-  /**
-   * Overwrites the stored body of the object whose SHA-256 is {@code key} (a verified object is stored
-   * under its digest) in the node cache at {@code cache} with other bytes of the same length and rewrites
-   * the SHA-256 in its sidecar to match; returns the new digest.
-   */
-  private static String alter(Path cache, String key, long size) throws Exception {
-    Path body = bodyOf(cache, key);
-    Path sidecar = body.resolveSibling(body.getFileName() + ".json");
-    String oldSha = Sha256.of(body);
-    byte[] bytes = new byte[(int) size];
-    new Random(99).nextBytes(bytes);
-    Files.write(body, bytes);
-    String newSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    String meta = Files.readString(sidecar);
-    assertTrue(meta.contains(oldSha), "the sidecar records the digest: " + meta);
-    Files.writeString(sidecar, meta.replace(oldSha, newSha));
-    return newSha;
-  }
-
-  private static Path bodyOf(Path cache, String key) {
-    return cache.resolve("objects").resolve(key.substring(0, 2)).resolve(key);
-  }
-
-  private static boolean stored(Path cache, String key) {
-    return Files.exists(bodyOf(cache, key));
-  }
-
-  private static String storedSha(Path cache, String key) throws Exception {
-    Path body = bodyOf(cache, key);
-    return Files.exists(body) ? Sha256.of(body) : null;
   }
 
   /** The files anywhere under {@code cache} whose SHA-256 is {@code sha256}. */
