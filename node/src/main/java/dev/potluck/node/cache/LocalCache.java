@@ -86,6 +86,12 @@ public final class LocalCache {
   /** How often in a row a body cut off upstream is resumed without gaining a byte before its clients get the error. */
   static final int MAX_UPSTREAM_RESUMES = 2;
 
+  /**
+   * How long clients wait for a vouched-for body from upstream to be verified before they get it as it
+   * arrives: most packages arrive whole within it, and a wrong one is then a clear 502.
+   */
+  static final long VERIFY_HOLD_MILLIS = 5_000;
+
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
 
@@ -148,6 +154,8 @@ public final class LocalCache {
     boolean fromPeer;
     /** Completes when the flight is over and, for metadata stored from upstream, learnt from. */
     final Promise<Void> settled = Promise.promise();
+    /** Completes when the transfer exists: peers may follow it from then on. */
+    final Promise<Void> started = Promise.promise();
     /** The partial file, created while the first request is under way, so no time is lost after. */
     Future<Prepared> prepared;
     Future<PartialFile> reserved;
@@ -476,7 +484,9 @@ public final class LocalCache {
       return Future.succeededFuture(source);
     }
     flight.peersWaiting++;
-    return flight.answer.future().map(source -> source instanceof Source.Live ? source : peek(key))
+    // Not the local clients' answer, which for a vouched-for upstream body waits until it is verified:
+    // peers follow the transfer as soon as it exists (and never get its last byte before then).
+    return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
         .otherwise(failure -> null)
         .andThen(answered -> flight.peersWaiting--);
   }
@@ -760,6 +770,29 @@ public final class LocalCache {
     }
   }
 
+  /**
+   * Answers the flight's clients once {@code transfer} is verified whole, or with a 502 saying why not;
+   * if that takes longer than {@link #VERIFY_HOLD_MILLIS}, with the transfer as it arrives.
+   */
+  private void answerWhenVerified(Flight flight, Transfer transfer, Disposition disposition) {
+    long timer = vertx.setTimer(VERIFY_HOLD_MILLIS,
+        t -> flight.answer.tryComplete(new Source.Live(transfer, disposition)));
+    transfer.completion().onComplete(done -> {
+      vertx.cancelTimer(timer);
+      if (done.succeeded()) {
+        flight.answer.tryComplete(new Source.Live(transfer, disposition));
+        return;
+      }
+      Throwable cause = done.cause();
+      String why = cause instanceof VerificationException
+          ? "upstream " + flight.url.host() + " sent " + flight.url + " wrong: " + cause.getMessage() + "; "
+              + flight.authority.source() + " lists " + flight.authority.sha256()
+              + (flight.authority.size() >= 0 ? " (" + flight.authority.size() + " bytes)" : "") + "; nothing was kept"
+          : String.valueOf(cause.getMessage());
+      flight.answer.tryFail(cause instanceof UpstreamFailure ? cause : new UpstreamFailure(502, why));
+    });
+  }
+
   /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
   private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
     if (flight.over || flight.routed == null) {
@@ -919,7 +952,17 @@ public final class LocalCache {
     }));
     Disposition disposition = origin.peer() ? Disposition.PEER
         : flight.stale == null ? Disposition.MISS : Disposition.REVALIDATED;
-    flight.answer.complete(new Source.Live(transfer, disposition));
+    flight.started.tryComplete();
+    if (authority != null && !origin.peer()) {
+      // Upstream's body of a file an authority describes reaches this node's clients once it is
+      // verified, so that a wrong one is an answer (502, naming both digests), not a broken transfer;
+      // but never later than VERIFY_HOLD_MILLIS, after which they follow it as it arrives (a client
+      // waiting longer for its headers would time out on a large file: apt gives up after 30 s).
+      // Peers follow it as it arrives in any case; the last byte waits for the check everywhere.
+      answerWhenVerified(flight, transfer, disposition);
+    } else {
+      flight.answer.complete(new Source.Live(transfer, disposition));
+    }
     pipe(flight, response, origin, 0, generation);
   }
 
