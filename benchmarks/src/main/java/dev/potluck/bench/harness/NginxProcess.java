@@ -120,6 +120,12 @@ public final class NginxProcess implements AutoCloseable {
    */
   public static void writeConfig(Path workDir, String workers, int workerConnections, String listen, Path root,
       List<String> logging) throws IOException {
+    writeConfig(workDir, workers, workerConnections, listen, root, logging, List.of());
+  }
+
+  /** As above, with {@code serverLines} in the {@code server} block (an {@code include}, a {@code return}). */
+  public static void writeConfig(Path workDir, String workers, int workerConnections, String listen, Path root,
+      List<String> logging, List<String> serverLines) throws IOException {
     for (String temp : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
       Files.createDirectories(workDir.resolve("temp").resolve(temp));
     }
@@ -145,7 +151,9 @@ public final class NginxProcess implements AutoCloseable {
         "  scgi_temp_path " + workDir.resolve("temp/scgi") + ";",
         "  server {",
         "    listen " + listen + ";",
-        "    root " + root + ";",
+        "    root " + root + ";"));
+    serverLines.forEach(line -> lines.add("    " + line));
+    lines.addAll(List.of(
         "    location / { }",
         "  }",
         "}",

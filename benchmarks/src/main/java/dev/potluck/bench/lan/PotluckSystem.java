@@ -34,9 +34,29 @@ public final class PotluckSystem implements LanSystem {
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(60);
 
+  private final List<String> extraNodeArgs;
+  /** Hosts (from 1) whose cache is a tmpfs of this many bytes, so that its disk can fill up. */
+  private final Map<Integer, Long> tmpfsCaches;
   private Context context;
   private final List<Process> nodes = new ArrayList<>();
+  private final List<List<String>> commands = new ArrayList<>();
+  private final List<Path> cacheDirs = new ArrayList<>();
   private final List<Path> logs = new ArrayList<>();
+  private final List<Path> mounted = new ArrayList<>();
+
+  /** Nodes as a user runs them: nothing but the cache, the cluster name and the repository's key. */
+  public PotluckSystem() {
+    this(List.of(), Map.of());
+  }
+
+  /**
+   * @param extraNodeArgs more options for every node (a shorter {@code --upstream-timeout}, ...)
+   * @param tmpfsCaches hosts (from 1) whose cache directory is a tmpfs of the given size
+   */
+  public PotluckSystem(List<String> extraNodeArgs, Map<Integer, Long> tmpfsCaches) {
+    this.extraNodeArgs = List.copyOf(extraNodeArgs);
+    this.tmpfsCaches = Map.copyOf(tmpfsCaches);
+  }
   private List<Map<String, Object>> before;
   private double[] cpuBefore;
 
@@ -54,6 +74,12 @@ public final class PotluckSystem implements LanSystem {
     for (int i = 1; i <= hosts.size(); i++) {
       Path cacheDir = dir.resolve("h" + i + "-cache");
       Files.createDirectories(cacheDir);
+      if (tmpfsCaches.containsKey(i)) {
+        Namespace.mustRoot(context.cleanup(), STATUS_TIMEOUT, "mount", "-t", "tmpfs", "-o", "size=" + tmpfsCaches.get(i),
+            "potluck-chaos", cacheDir.toString());
+        mounted.add(cacheDir);
+      }
+      cacheDirs.add(cacheDir);
       Path log = dir.resolve("node-h" + i + ".log");
       List<String> command = new ArrayList<>();
       command.add(NodeProcess.javaExecutable());
@@ -66,16 +92,88 @@ public final class PotluckSystem implements LanSystem {
           // The benchmark's repository is signed by a key of its own, as a private repository is.
           "--keyring", context.repositoryKeyring().toString(),
           "--log-level", context.nodeLogLevel()));
-      Process p = new ProcessBuilder(hosts.get(i - 1).command(command))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
-      context.cleanup().register(p);
-      nodes.add(p);
+      command.addAll(extraNodeArgs);
+      commands.add(hosts.get(i - 1).command(command));
       logs.add(log);
+      nodes.add(launch(i - 1));
     }
     awaitCluster(context.readyTimeout());
+  }
+
+  private Process launch(int index) throws IOException {
+    Process p = new ProcessBuilder(commands.get(index))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.get(index).toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .start();
+    context.cleanup().register(p);
+    return p;
+  }
+
+  /** Host {@code host}'s (from 1) node process as it runs now. */
+  public Process node(int host) {
+    return nodes.get(host - 1);
+  }
+
+  /** Host {@code host}'s cache directory. */
+  public Path cacheDir(int host) {
+    return cacheDirs.get(host - 1);
+  }
+
+  /** Kills host {@code host}'s node with SIGKILL and waits until it is gone. */
+  public void kill(int host) throws InterruptedException {
+    Process p = nodes.get(host - 1);
+    p.destroyForcibly();
+    p.waitFor();
+  }
+
+  /**
+   * Starts host {@code host}'s node again, on the same cache, with the same options, and returns once it
+   * answers its status again (its cluster may still be forming).
+   */
+  public void restart(int host, Duration timeout) throws IOException, InterruptedException, TimeoutException {
+    Process p = launch(host - 1);
+    nodes.set(host - 1, p);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (status(host - 1) == null) {
+      if (!p.isAlive()) {
+        throw new IOException("the restarted node in host " + host + " exited with status " + p.exitValue() + ":\n"
+            + tail(host - 1, 30));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("the restarted node in host " + host + " did not answer within " + timeout);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Host {@code host}'s {@code /api/v1/status}, or null when it does not answer. */
+  public Map<String, Object> statusOf(int host) throws IOException, InterruptedException {
+    return status(host - 1);
+  }
+
+  /** Host {@code host}'s {@code /api/v1/objects} list (complete and in flight), empty when it does not answer. */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> objectsOf(int host) throws IOException, InterruptedException {
+    Namespace.Result r = context.lan().hosts().get(host - 1).run(context.cleanup(), STATUS_TIMEOUT,
+        "curl", "-s", "--noproxy", "*", "--max-time", "5", PROXY + "/api/v1/objects");
+    if (!r.ok()) {
+      return List.of();
+    }
+    try {
+      if (Json.parse(r.output()) instanceof Map<?, ?> m && m.get("objects") instanceof List<?> list) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object o : list) {
+          if (o instanceof Map<?, ?> object) {
+            out.add((Map<String, Object>) object);
+          }
+        }
+        return out;
+      }
+    } catch (IllegalArgumentException notJson) {
+      // not answering properly: nothing known
+    }
+    return List.of();
   }
 
   /** Waits until every node reports all hosts as members, each with its peer API address known. */
@@ -249,6 +347,11 @@ public final class PotluckSystem implements LanSystem {
     List<Map<String, Object>> all = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       Map<String, Object> s = status(i);
+      if (s == null && !nodes.get(i).isAlive()) {
+        // Killed on purpose (a fault the chaos suite injects) and not started again: counts as silent.
+        all.add(Map.of());
+        continue;
+      }
       if (s == null) {
         throw new IOException("the node in host " + (i + 1) + " did not answer /api/v1/status:\n" + tail(i, 20));
       }
@@ -310,5 +413,13 @@ public final class PotluckSystem implements LanSystem {
     for (Process p : nodes) {
       context.cleanup().stop(p, 15_000);
     }
+    for (Path dir : mounted) {
+      try {
+        Namespace.root(context.cleanup(), STATUS_TIMEOUT, List.of("umount", dir.toString()));
+      } catch (IOException | InterruptedException e) {
+        System.err.println("could not unmount " + dir + ": " + e);
+      }
+    }
+    mounted.clear();
   }
 }

@@ -52,9 +52,12 @@ public final class Upstream implements AutoCloseable {
       Namespace probeFrom, String probePath, Duration readyTimeout)
       throws IOException, InterruptedException, TimeoutException {
     Files.createDirectories(workDir);
+    // faults.conf is empty but while a fault the chaos suite injects asks for errors (see #answer503).
+    Files.writeString(workDir.resolve("faults.conf"), "");
     NginxProcess.writeConfig(workDir, "2", 1024, address + ":80", root, List.of(
         "log_format potluck_lan '$remote_addr $status $body_bytes_sent $bytes_sent \"$request\" $request_time';",
-        "access_log " + workDir.resolve("access.log") + " potluck_lan;"));
+        "access_log " + workDir.resolve("access.log") + " potluck_lan;"),
+        List.of("include " + workDir.resolve("faults.conf") + ";"));
     Process process = NginxProcess.launch(cleanup, box.command(NginxProcess.command(binary, workDir)), workDir);
     Upstream upstream = new Upstream(process, workDir, "http://" + address, cleanup);
     try {
@@ -133,6 +136,17 @@ public final class Upstream implements AutoCloseable {
 
   private String logs() {
     return NginxProcess.logs(workDir);
+  }
+
+  /**
+   * From now on answers every request with a 503 ({@code true}), or serves files again ({@code false}):
+   * nginx re-reads its configuration on SIGHUP, finishing what its old workers were sending.
+   */
+  public void answer503(boolean on) throws IOException, InterruptedException {
+    Files.writeString(workDir.resolve("faults.conf"), on ? "return 503;\n" : "");
+    Namespace.mustRoot(cleanup, Duration.ofSeconds(10), "kill", "-HUP", Long.toString(process.pid()));
+    // The new workers take over within milliseconds; give them a moment so the switch is in place.
+    Thread.sleep(300);
   }
 
   /** SIGTERM to the master, then SIGKILL to it and any worker still alive. */
