@@ -34,6 +34,8 @@ final class BenchOptions {
 
   @Option(names = "--only", paramLabel = "PARTS", split = ",", description = "comma list of miss, rss, hit (default all)")
   Set<String> parts = Set.of("miss", "rss", "hit");
+  /** Clients of the herd part (opened first, then all asking at once). */
+  int herdClients = 1_000;
 
   @Option(names = "--node-jvm-opts", paramLabel = "'OPTS'", description = "JVM options of every node (default ${DEFAULT-VALUE})")
   String nodeJvmOpts = "-Xmx128m";
@@ -71,7 +73,7 @@ final class BenchOptions {
   @Option(names = "--requests", paramLabel = "N", description = "hit vs nginx: requests per connection (default 10; --quick 5)")
   int requestsPerConnection = 10;
 
-  @Option(names = "--trials", paramLabel = "N", description = "hit vs nginx: trials (default 6; --quick 2)")
+  @Option(names = "--trials", paramLabel = "N", description = "hit vs nginx, and the herd: trials (default 6; --quick 2)")
   int trials = 6;
 
   @Option(names = "--nginx", paramLabel = "PATH", description = "nginx binary (default ${DEFAULT-VALUE})")
@@ -141,8 +143,8 @@ final class BenchOptions {
     Set<String> parts = new java.util.TreeSet<>();
     for (String part : o.parts) {
       String name = part.trim().toLowerCase(Locale.ROOT);
-      if (!Set.of("miss", "rss", "hit").contains(name)) {
-        throw new UsageException("--only: unknown part '" + name + "' (miss, rss, hit)");
+      if (!Set.of("miss", "rss", "hit", "herd").contains(name)) {
+        throw new UsageException("--only: unknown part '" + name + "' (miss, rss, hit, herd)");
       }
       parts.add(name);
     }

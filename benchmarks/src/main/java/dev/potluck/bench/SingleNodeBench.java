@@ -108,6 +108,9 @@ public final class SingleNodeBench {
       if (o.parts.contains("rss")) {
         failed |= !part(results, "streamingRss", () -> new StreamingRss(context).run());
       }
+      if (o.parts.contains("herd")) {
+        failed |= !part(results, "herdHits", () -> new HerdHits(context).run());
+      }
       if (o.parts.contains("hit")) {
         failed |= !part(results, "hitThroughput", () -> new HitThroughput(context).run());
       }

@@ -30,6 +30,7 @@ import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.NodeConfig;
 import dev.potluck.node.http.AccessPolicy;
 import dev.potluck.node.http.ClientFront;
+import dev.potluck.node.http.ConnectionGuard;
 import dev.potluck.node.http.PeerFront;
 import dev.potluck.node.http.PeerSettings;
 import dev.potluck.node.store.FileStore;
@@ -74,8 +75,20 @@ public final class PotluckNode {
   /** The event loop every stateful part is confined to (request handlers run on duplicates of {@link #context}, on this thread). */
   private final Thread loopThread;
   private final long startedAtMillis = System.currentTimeMillis();
+  /**
+   * Connections the client listener keeps open at most: room for a thousand package managers at once.
+   * A request head must arrive within {@link #REQUEST_HEAD_TIMEOUT_MILLIS} of a connection opening or
+   * of its last response ending (see {@link ConnectionGuard}).
+   */
+  static final int MAX_CLIENT_CONNECTIONS = 2_048;
+  /** Connections the peer listener keeps open at most: other nodes only, each with a few. */
+  static final int MAX_PEER_CONNECTIONS = 256;
+  static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
+
   private HttpServer server;
   private HttpServer peerServer;
+  private ConnectionGuard clientGuard;
+  private ConnectionGuard peerGuard;
   private String peerHost;
   private PeerFront peerFront;
   private Swarm swarm;
@@ -175,6 +188,9 @@ public final class PotluckNode {
         .setMaxInitialLineLength(CanonicalUrl.MAX_LENGTH + 64)
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
+        // HTTP/1.1 only: package managers speak it, and a connection is known (and watched) from its
+        // first byte instead of once a request proves it is not cleartext HTTP/2.
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120);
     Router api = ApiRoutes.router(vertx, this::status, this::objects, this::purge);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
@@ -195,9 +211,15 @@ public final class PotluckNode {
     }
     // The savings chart has a past even for the first visitor.
     vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
+    ConnectionGuard guard = new ConnectionGuard(vertx, "client", MAX_CLIENT_CONNECTIONS, REQUEST_HEAD_TIMEOUT_MILLIS,
+        PotluckNode::monotonicMillis);
+    clientGuard = guard;
     return vertx.createHttpServer(options)
-        .connectionHandler(front::connected)
-        .requestHandler(front)
+        .connectionHandler(connection -> {
+          guard.connected(connection);
+          front.connected(connection);
+        })
+        .requestHandler(guard.watch(front))
         .listen(listen.port(), listen.host())
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + listen + ": " + e.getMessage(), e)))
         .map(s -> {
@@ -211,11 +233,16 @@ public final class PotluckNode {
       return Future.succeededFuture();
     }
     HostPort listen = peer.listen();
-    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), peer.limits());
+    ConnectionGuard guard = new ConnectionGuard(vertx, "peer", MAX_PEER_CONNECTIONS, REQUEST_HEAD_TIMEOUT_MILLIS,
+        PotluckNode::monotonicMillis);
+    peerGuard = guard;
+    PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), peer.limits(),
+        System::nanoTime, guard);
     peerFront = front;
     return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
-            .setCompressionSupported(false).setIdleTimeout(120))
-        .requestHandler(front)
+            .setCompressionSupported(false).setHttp2ClearTextEnabled(false).setIdleTimeout(120))
+        .connectionHandler(guard::connected)
+        .requestHandler(guard.watch(front))
         .listen(listen.port(), listen.host())
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot listen for peers on " + listen + ": " + e.getMessage(), e)))
@@ -298,6 +325,10 @@ public final class PotluckNode {
       }
     }));
     return done.future();
+  }
+
+  private static long monotonicMillis() {
+    return System.nanoTime() / 1_000_000;
   }
 
   /** Where the peer listener really listens, or null when there is none. */

@@ -62,8 +62,15 @@ public final class NginxProcess implements AutoCloseable {
    */
   public static NginxProcess start(Cleanup cleanup, Path binary, Path workDir, Path root, String workers,
       String probePath, Duration readyTimeout) throws IOException, InterruptedException, TimeoutException {
+    return start(cleanup, binary, workDir, root, workers, 256, probePath, readyTimeout);
+  }
+
+  /** As the other {@code start}, with {@code workerConnections} connections per worker at most. */
+  public static NginxProcess start(Cleanup cleanup, Path binary, Path workDir, Path root, String workers,
+      int workerConnections, String probePath, Duration readyTimeout)
+      throws IOException, InterruptedException, TimeoutException {
     int port = NodeProcess.freeLoopbackPort();
-    writeConfig(workDir, workers, 256, "127.0.0.1:" + port, root, List.of("access_log off;"));
+    writeConfig(workDir, workers, workerConnections, "127.0.0.1:" + port, root, List.of("access_log off;"));
     Process process = launch(cleanup, command(binary, workDir), workDir);
     NginxProcess nginx = new NginxProcess(process, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), workDir, cleanup);
     try {

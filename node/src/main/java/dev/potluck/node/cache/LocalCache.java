@@ -927,6 +927,11 @@ public final class LocalCache {
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
+    if (head.length() < 0) {
+      // No length to reserve up front: the body takes room as it grows, and never more than the quota.
+      transfer.limitBy(bytes -> prepared.compose(p -> onWorker(() -> store.extend(p.partial(), bytes))),
+          origin.where() + "'s body for " + flight.url);
+    }
     if (authority != null) {
       transfer.expect(authority.sha256());
       if (origin.peer() && origin.expected() != null && flight.routed != null) {

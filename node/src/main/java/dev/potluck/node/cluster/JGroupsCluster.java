@@ -76,6 +76,12 @@ public final class JGroupsCluster implements AutoCloseable {
    */
   static final int MAX_FRAME_BYTES = 1 << 20;
 
+  /** Messages queued for one member's connection, at most; more are dropped and retransmitted later. */
+  static final int MAX_SEND_QUEUE = 256;
+
+  /** Flow control credits per member (bytes in flight, unacknowledged), for unicasts and multicasts. */
+  static final long FLOW_CREDITS = 2L << 20;
+
   private final JChannel channel;
   private final NodeId self;
   private final Object lock = new Object();
@@ -137,6 +143,10 @@ public final class JGroupsCluster implements AutoCloseable {
     tcp.setBindPort(settings.port() == 0 ? freePort(settings.bind()) : settings.port());
     tcp.setPortRange(0);
     tcp.setMaxLength(MAX_FRAME_BYTES);
+    // A member that stops reading must not stall the others or grow this heap: each connection gets a
+    // queue of its own and one sender thread, so a full TCP window blocks that thread only, and
+    // messages beyond the queue are dropped (UNICAST3 and NAKACK2 send them again once it reads).
+    tcp.nonBlockingSends(true).maxSendQueue(MAX_SEND_QUEUE);
     List<Protocol> protocols = new ArrayList<>();
     protocols.add(tcp);
     protocols.add(new TCPPING().initialHosts(settings.seeds()).setPortRange(0));
@@ -160,8 +170,11 @@ public final class JGroupsCluster implements AutoCloseable {
     protocols.add(new UNICAST3());
     protocols.add(new STABLE());
     protocols.add(new GMS().setJoinTimeout(1_000));
-    protocols.add(new UFC());
-    protocols.add(new MFC());
+    // Bytes sent to a member and not yet acknowledged by it, at most: what a member that stopped reading
+    // can hold in this node's retransmission tables before sends to it wait (in the node's bounded send
+    // queue) until it reads again or leaves the view.
+    protocols.add(new UFC().setMaxCredits(FLOW_CREDITS));
+    protocols.add(new MFC().setMaxCredits(FLOW_CREDITS));
     protocols.add(new FRAG4());
     return protocols;
   }

@@ -27,6 +27,12 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   private static final Logger log = LoggerFactory.getLogger(ClientFront.class);
   private static final String MIRROR_PREFIX = "/mirror/";
 
+  /**
+   * Pipelined GETs waiting on one connection behind the request being answered whose fetches start at
+   * once, at most ({@link PipelinedPrefetch}); the rest start in their turn.
+   */
+  public static final int MAX_FETCHED_AHEAD = 16;
+
   private final AccessPolicy access;
   private final LocalCache cache;
   private final Map<String, Mirror> mirrors = new HashMap<>();

@@ -28,8 +28,13 @@ final class ObjectResponder {
   private static final Logger log = LoggerFactory.getLogger(ObjectResponder.class);
   static final String CACHE_HEADER = "X-Potluck-Cache";
 
-  /** A client's unsent bytes above which it is paused (memory per client stays bounded). */
-  private static final int CLIENT_WRITE_QUEUE = 256 * 1024;
+  /**
+   * A client's unsent bytes above which its reader pauses: with the reader's one chunk in hand, what a
+   * client that reads slowly costs this process (the kernel's socket buffer holds the rest). A thousand
+   * readers of a growing file then hold under 100 MiB, most of it direct memory that the heap cap
+   * ({@code -Xmx}) also caps.
+   */
+  static final int CLIENT_WRITE_QUEUE = 64 * 1024;
 
   private final Vertx vertx;
   private final long stallTimeoutMillis;

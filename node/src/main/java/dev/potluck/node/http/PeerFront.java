@@ -37,6 +37,7 @@ public final class PeerFront implements Handler<HttpServerRequest> {
   private final ObjectResponder responder;
   private final byte[] secret;
   private final Uploads uploads;
+  private final ConnectionGuard guard;
 
   /**
    * @param secret the cluster secret, or null
@@ -53,6 +54,16 @@ public final class PeerFront implements Handler<HttpServerRequest> {
    */
   public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
       LongSupplier nanoClock) {
+    this(vertx, cache, stallTimeoutMillis, secret, limits, nanoClock, ConnectionGuard.none());
+  }
+
+  /**
+   * As the other constructors, on a listener whose connections {@code guard} watches (it then runs the
+   * close actions of this front's upload slots).
+   */
+  public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
+      LongSupplier nanoClock, ConnectionGuard guard) {
+    this.guard = guard;
     if (limits == null) {
       throw new IllegalArgumentException("the peer front needs upload limits (UploadLimits.NONE for none)");
     }
@@ -188,7 +199,7 @@ public final class PeerFront implements Handler<HttpServerRequest> {
     // handler releases too. HTTP/1.1 answers a connection's requests one at a time, so each request
     // may take over that handler from the one before it, whose slot is already free.
     request.response().endHandler(v -> slot.release());
-    request.connection().closeHandler(v -> slot.release());
+    guard.whenClosed(request.connection(), slot::release);
     return true;
   }
 }

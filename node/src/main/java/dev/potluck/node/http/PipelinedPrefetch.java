@@ -18,10 +18,17 @@ import io.vertx.core.net.impl.ConnectionBase;
  * would have each miss start only when its turn comes. A GET that arrives while an earlier request on
  * its connection is still unanswered is therefore passed to {@link ClientFront#prefetch} at once, so
  * its fetch runs alongside; the responses still go out in order.
+ *
+ * <p>At most {@link #MAX_AHEAD} requests behind the one being answered are fetched ahead: apt keeps 10
+ * in flight, and a client that floods one connection with GETs starts no more fetches than that at
+ * once. The rest are answered in their turn, each starting its fetch when it comes.
  */
 final class PipelinedPrefetch extends ChannelDuplexHandler {
 
   private static final String NAME = "potluck-pipelined-prefetch";
+
+  /** Requests waiting behind an unanswered one on a connection that are fetched ahead, at most. */
+  static final int MAX_AHEAD = ClientFront.MAX_FETCHED_AHEAD;
 
   private final ClientFront front;
   private final Context context;
@@ -52,7 +59,7 @@ final class PipelinedPrefetch extends ChannelDuplexHandler {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     if (msg instanceof HttpRequest request) {
-      if (unanswered > 0 && request.method() == HttpMethod.GET && request.decoderResult().isSuccess()) {
+      if (unanswered > 0 && unanswered <= MAX_AHEAD && request.method() == HttpMethod.GET && request.decoderResult().isSuccess()) {
         String uri = request.uri();
         String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
         context.runOnContext(v -> front.prefetch(uri, remote, userAgent));

@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * with it) is deleted, so a crash at any moment leaves either the old state or the new, never a
  * truncated file that looks complete.
  *
+ * <p>Quota: {@code used + reserved <= quota} always holds. Bodies being written hold reservations
+ * (their announced length, or, for a body without one, room {@link #extend extended} as it grows);
+ * a reservation is granted only when evicting stored objects can make room for it, and refused
+ * otherwise, never granted on credit. A body that is committed without a reservation for all of it is
+ * kept only if the rest can be reserved then.
+ *
  * <p>Thread-safety: the in-memory index is guarded by this object's monitor; disk I/O happens outside
  * it. Methods that touch the disk block and must not run on an event loop.
  */
@@ -56,6 +62,10 @@ public final class FileStore {
   private final Map<ObjectKey, Long> accessedAt = new HashMap<>();
   private long usedBytes;
   private long reservedBytes;
+  /** Each partial file's reservation. Guarded by {@code this}. */
+  private final Map<Path, Long> reservations = new HashMap<>();
+  /** Test hook: where to announce a pause between a commit's renames and its folder's fsync, or null. */
+  private final Path pauseBeforeDirectorySync;
   private long evictions;
 
   private FileStore(Path root, long quota, LongSupplier clock) {
@@ -63,7 +73,15 @@ public final class FileStore {
     this.partialDir = root.resolve("partial");
     this.quota = quota;
     this.clock = clock;
+    String pause = System.getProperty(PAUSE_BEFORE_DIRECTORY_SYNC);
+    this.pauseBeforeDirectorySync = pause == null || pause.isBlank() ? null : Path.of(pause);
   }
+
+  /**
+   * A system property for crash tests only: when it names a file, each commit writes that file once its
+   * renames are done and then waits, before fsyncing the folder, for the test to kill the process.
+   */
+  public static final String PAUSE_BEFORE_DIRECTORY_SYNC = "potluck.test.pauseBeforeDirectorySync";
 
   /** Opens (creating if needed) the store at {@code root}, recovering from whatever a crash left. */
   public static FileStore open(Path root, long quotaBytes) throws IOException {
@@ -132,23 +150,45 @@ public final class FileStore {
 
   /**
    * Sets aside quota for {@code bytes} more of {@code partial} (its announced length), evicting least
-   * recently used objects to make room. Lengths above the whole quota reserve nothing: such an object
-   * is streamed but not kept.
+   * recently used objects to make room. When no eviction can make room (the length exceeds the quota,
+   * or other bodies being written hold it), nothing is reserved: such an object is streamed, and kept
+   * only if there is room for it when it is complete.
    *
-   * @return the partial file carrying its reservation, to be passed to commit or discard
+   * @return the partial file with its reservation so far, to be passed to commit or discard
    */
   public PartialFile reserve(PartialFile partial, long bytes) {
-    long reserve = bytes > 0 && bytes <= quota ? bytes : 0;
-    if (reserve == 0) {
-      return partial;
+    extend(partial, bytes);
+    return new PartialFile(partial.key(), partial.path(), reservationOf(partial));
+  }
+
+  /**
+   * Reserves {@code bytes} more for {@code partial} (a body without a length, as it grows), evicting least
+   * recently used objects to make room.
+   *
+   * @return false, reserving nothing, when no eviction can make room: the body must not grow past what it
+   *     holds
+   */
+  public boolean extend(PartialFile partial, long bytes) {
+    if (bytes <= 0) {
+      return true;
     }
     List<StoredObject> victims;
     synchronized (this) {
-      reservedBytes += reserve;
+      // Every stored object may be evicted; what others reserved may not.
+      if (reservedBytes + bytes > quota) {
+        return false;
+      }
+      reservedBytes += bytes;
+      reservations.merge(partial.path(), bytes, Long::sum);
       victims = chooseVictims(null);
     }
     delete(victims);
-    return new PartialFile(partial.key(), partial.path(), partial.reservedBytes() + reserve);
+    return true;
+  }
+
+  /** What {@code partial} holds reserved now. */
+  public synchronized long reservationOf(PartialFile partial) {
+    return reservations.getOrDefault(partial.path(), 0L);
   }
 
   /**
@@ -164,8 +204,10 @@ public final class FileStore {
       if (actual != meta.size()) {
         throw new IOException("refusing to commit " + meta.url() + ": " + actual + " bytes on disk, " + meta.size() + " expected");
       }
-      if (meta.size() > quota) {
-        log.info("not keeping {}: {} bytes exceed the cache quota of {}", meta.url(), meta.size(), quota);
+      long missing = meta.size() - reservationOf(partial);
+      if (meta.size() > quota || (missing > 0 && !extend(partial, missing))) {
+        log.info("not keeping {}: {} bytes do not fit in the cache quota of {} ({} used, {} reserved by bodies"
+            + " being written)", meta.url(), meta.size(), quota, stats().usedBytes(), stats().reservedBytes());
         discard(partial);
         return Optional.empty();
       }
@@ -175,7 +217,10 @@ public final class FileStore {
       ObjectKey key = partial.key();
       Path data = dataPath(key);
       Path sidecar = metaPath(key);
-      Files.createDirectories(data.getParent());
+      if (!Files.isDirectory(data.getParent())) {
+        Files.createDirectories(data.getParent());
+        syncDirectory(objectsDir);
+      }
       Path sidecarTemp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
       writeDurably(sidecarTemp, meta.toJson());
 
@@ -193,6 +238,8 @@ public final class FileStore {
       }
       move(partial.path(), data);
       move(sidecarTemp, sidecar);
+      pauseForCrashTest();
+      syncDirectory(data.getParent());
 
       StoredObject stored = new StoredObject(key, data, meta);
       List<StoredObject> victims;
@@ -200,7 +247,8 @@ public final class FileStore {
         index.put(key, stored);
         accessedAt.put(key, clock.getAsLong());
         usedBytes += meta.size();
-        reservedBytes -= partial.reservedBytes();
+        Long held = reservations.remove(partial.path());
+        reservedBytes -= held == null ? 0 : held;
         victims = chooseVictims(key);
       }
       delete(victims);
@@ -218,7 +266,10 @@ public final class FileStore {
     } catch (IOException e) {
       log.warn("cannot delete partial file {}: {}", partial.path(), e.toString());
     }
-    release(partial.reservedBytes());
+    synchronized (this) {
+      Long held = reservations.remove(partial.path());
+      reservedBytes -= held == null ? 0 : held;
+    }
   }
 
   /** Records that upstream confirmed the stored copy of {@code key} (a 304), rewriting its sidecar. */
@@ -236,6 +287,7 @@ public final class FileStore {
     Path temp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
     writeDurably(temp, meta.toJson());
     move(temp, sidecar);
+    syncDirectory(sidecar.getParent());
     StoredObject updated = new StoredObject(key, current.data(), meta);
     synchronized (this) {
       if (index.get(key) == current) {
@@ -251,10 +303,6 @@ public final class FileStore {
 
   private Path metaPath(ObjectKey key) {
     return objectsDir.resolve(key.id().substring(0, 2)).resolve(key.id() + META_SUFFIX);
-  }
-
-  private synchronized void release(long reserve) {
-    reservedBytes -= reserve;
   }
 
   /**
@@ -407,6 +455,27 @@ public final class FileStore {
         StandardOpenOption.TRUNCATE_EXISTING)) {
       channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
       channel.force(true);
+    }
+  }
+
+  /** Makes the renames and deletions in {@code dir} durable (Linux: fsync on the folder). */
+  static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  /** The crash tests' hook (see {@link #PAUSE_BEFORE_DIRECTORY_SYNC}); nothing when it is not set. */
+  private void pauseForCrashTest() throws IOException {
+    if (pauseBeforeDirectorySync == null) {
+      return;
+    }
+    writeDurably(pauseBeforeDirectorySync, "renamed, folder not synced\n");
+    try {
+      Thread.sleep(600_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while paused for a crash test", e);
     }
   }
 

@@ -31,8 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -97,11 +95,8 @@ public final class Swarm implements MissRouter {
   private final PeerDirectory peers;
   private final Timings timings;
   private final CompletableFuture<JGroupsCluster> cluster = new CompletableFuture<>();
-  private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "potluck-cluster-send");
-    thread.setDaemon(true);
-    return thread;
-  });
+  /** Outgoing messages, in order, on a thread of their own; bounded, so a stuck member costs little heap. */
+  private final SendQueue sender = new SendQueue("potluck-cluster-send", SendQueue.DEFAULT_CAPACITY);
   private final FetchQueue fetchQueue = new FetchQueue(FetchQueue.DEFAULT_MAX_RUNNING);
   private final Map<Long, Request> requests = new HashMap<>();
   private final Map<ObjectKey, Request> byKey = new HashMap<>();
@@ -411,11 +406,7 @@ public final class Swarm implements MissRouter {
 
   private void send(NodeId to, Message message) {
     messagesSent++;
-    try {
-      sender.execute(() -> transmit(to, message));
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-      // The node is leaving the group: nothing more goes out.
-    }
+    sender.offer(() -> transmit(to, message));
   }
 
   /** On the sender thread: waits until the group is joined, then sends. */
@@ -528,6 +519,11 @@ public final class Swarm implements MissRouter {
   /** Cluster messages this node has sent and received. */
   public long messagesSent() {
     return messagesSent;
+  }
+
+  /** Cluster messages dropped because the send queue was full (a member stopped reading). */
+  public long messagesDropped() {
+    return sender.dropped();
   }
 
   public long messagesReceived() {

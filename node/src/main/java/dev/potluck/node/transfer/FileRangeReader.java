@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class FileRangeReader {
 
   private static final Logger log = LoggerFactory.getLogger(FileRangeReader.class);
-  private static final int CHUNK = 64 * 1024;
+  /** Bytes read or written at a time: with the client's write queue, the memory a reader holds. */
+  private static final int CHUNK = 32 * 1024;
 
   private final Vertx vertx;
   private final String path;

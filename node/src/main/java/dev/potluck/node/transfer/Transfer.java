@@ -23,6 +23,10 @@ import java.util.List;
  * never holds back the writer or another reader. Memory is bounded by {@link #HIGH_WATER}: above it the
  * writer is told to pause its source.
  *
+ * <p>A body without a length takes room in the cache as it grows ({@link #limitBy}): each write past
+ * what is granted waits for more, and a body that cannot have more fails instead of outgrowing the
+ * cache's quota.
+ *
  * <p>Confined to one Vert.x context: every method must be called on it.
  */
 public final class Transfer {
@@ -33,6 +37,16 @@ public final class Transfer {
   private static final int MAX_WRITE = 1 << 20;
 
   public enum State { STREAMING, COMPLETE, FAILED }
+
+  /** Grants a body room on disk as it grows. */
+  @FunctionalInterface
+  public interface Budget {
+    /** Completes with true once {@code bytes} more may be written, or false when they may not. */
+    Future<Boolean> extend(long bytes);
+  }
+
+  /** Room asked for at a time, at least, for a body without a length. */
+  static final long BUDGET_STEP = 4L << 20;
 
   private AsyncFile file;
   private final ResponseHead head;
@@ -65,6 +79,10 @@ public final class Transfer {
   private boolean ending;
   private int readers;
   private boolean closed;
+  private Budget budget;
+  /** Bytes the budget granted (meaningful only with a budget). */
+  private long granted;
+  private boolean extending;
 
   /**
    * @param fileReady the partial file, possibly still being created: bytes wait in memory for it (and
@@ -130,6 +148,20 @@ public final class Transfer {
     this.holding = true;
     this.onWrongBody = onWrongBody;
   }
+
+  /**
+   * Holds the body's bytes on disk to what {@code budget} grants: writes past it wait until it grants
+   * more, and the transfer fails, with a message saying why, when it refuses. For a body without a
+   * length; call before the first {@link #append}.
+   *
+   * @param what names the body in that message
+   */
+  public void limitBy(Budget budget, String what) {
+    this.budget = budget;
+    this.budgetSubject = what;
+  }
+
+  private String budgetSubject;
 
   /** How far readers may read now: all of a complete body; else none when held, else all but the last byte. */
   public long sendable() {
@@ -302,6 +334,12 @@ public final class Transfer {
       }
       batch = joined;
     }
+    if (budget != null && readable + batch.length() > granted) {
+      // Put the batch back and ask for room first; the queue stays bounded by the source's pause.
+      queue.addFirst(batch);
+      askForRoom(readable + batch.length() - granted);
+      return;
+    }
     int length = batch.length();
     writing = true;
     writingBatch = batch;
@@ -326,6 +364,31 @@ public final class Transfer {
         onDrained.run();
       }
       writeNext();
+    });
+  }
+
+  private void askForRoom(long needed) {
+    if (extending) {
+      return;
+    }
+    extending = true;
+    writing = true; // no other write starts while the answer is awaited
+    long step = Math.max(needed, Math.max(BUDGET_STEP, granted / 4));
+    budget.extend(step).onComplete(ar -> {
+      extending = false;
+      writing = false;
+      if (state != State.STREAMING) {
+        closeIfIdle();
+        return;
+      }
+      if (ar.succeeded() && ar.result()) {
+        granted += step;
+        writeNext();
+      } else {
+        fail(new IOException(budgetSubject + " has no Content-Length and passed " + received + " bytes, more"
+            + " than the cache has room for" + (ar.failed() ? " (" + ar.cause().getMessage() + ")" : "")
+            + "; nothing was kept"));
+      }
     });
   }
 

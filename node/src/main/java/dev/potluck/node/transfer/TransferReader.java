@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 public final class TransferReader {
 
   private static final Logger log = LoggerFactory.getLogger(TransferReader.class);
-  private static final int CHUNK = 64 * 1024;
+  /** Bytes read or written at a time: with the client's write queue, the memory a reader holds. */
+  private static final int CHUNK = 32 * 1024;
 
   private final Vertx vertx;
   private final Transfer transfer;

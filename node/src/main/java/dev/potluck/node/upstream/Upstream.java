@@ -24,6 +24,9 @@ public final class Upstream {
 
   private static final String USER_AGENT = "Potluck/" + Upstream.class.getPackage().getImplementationVersion();
 
+  /** Seconds an idle pooled connection is kept, for upstreams and peers alike. */
+  static final int KEEP_ALIVE_SECONDS = 10;
+
   private final HttpClientAgent client;
   private final long timeoutMillis;
 
@@ -32,6 +35,9 @@ public final class Upstream {
     HttpClientOptions options = new HttpClientOptions()
         .setDecompressionSupported(false)
         .setKeepAlive(true)
+        // Idle pooled connections close before a node's listeners close them (no request head within
+        // 20 s), so that a request never goes out on a connection the other end is closing.
+        .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
         .setMaxRedirects(8)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
         .setTrustAll(false)

@@ -54,6 +54,40 @@ class PeerFetchIT {
   }
 
   @Test
+  void aPeerAnswering302ToALoopbackPort_isNotFollowed_andNothingConnectsThere() throws Exception {
+    // The trap: a listener on loopback that counts who connects to it.
+    try (java.net.ServerSocket trap = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        OriginServer roguePeer = OriginServer.start()) {
+      java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+      Thread acceptor = new Thread(() -> {
+        while (!trap.isClosed()) {
+          try (java.net.Socket s = trap.accept()) {
+            connections.incrementAndGet();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      origin.route("/pool/redirected.deb", OriginServer.body(MB, 52));
+      String url = origin.url("/pool/redirected.deb");
+      Sha256 sha = Sha256.parse(origin.sha256("/pool/redirected.deb"));
+      String trapUrl = "http://127.0.0.1:" + trap.getLocalPort() + "/admin/secret";
+      // The rogue peer answers every request for the object's key with a 302 to the trap.
+      String key = ObjectKey.of(CanonicalUrl.parse(url)).id();
+      roguePeer.route(PeerApi.OBJECTS_PREFIX + key, new OriginServer.Route(0, 0, 0, -1, 302, trapUrl, null, 0));
+
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> b.fetchFromPeer(url, "127.0.0.1",
+          roguePeer.port(), SECRET, sha).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES));
+      assertTrue(failed.getCause().getMessage().contains("302"), failed.getCause().getMessage());
+      assertEquals(1, roguePeer.requests(PeerApi.OBJECTS_PREFIX + key).size(), "the peer was asked once");
+      assertEquals(0, connections.get(), "no connection was made to where the peer pointed");
+      assertEquals(0, origin.count("GET", "/pool/redirected.deb"));
+    }
+  }
+
+  @Test
   void fromAHolder_verifiedStoredAndServedWithoutUpstream() throws Exception {
     origin.route("/pool/shared.deb", OriginServer.body(3 * MB, 51));
     String url = origin.url("/pool/shared.deb");

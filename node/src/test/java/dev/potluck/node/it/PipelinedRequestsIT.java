@@ -88,6 +88,62 @@ class PipelinedRequestsIT {
     }
   }
 
+  @Test
+  void aFloodOfPipelinedGets_startsAtMostABoundedNumberOfFetches() throws Exception {
+    // 100 GETs of objects nobody has, written at once on one connection; upstream holds each answer
+    // 3 s, so every fetch the flood starts is still under way when the count is taken.
+    int flood = 100;
+    List<String> paths = new java.util.ArrayList<>();
+    for (int i = 0; i < flood; i++) {
+      String path = "/flood/p" + i + ".deb";
+      paths.add(path);
+      origin.route(path, OriginServer.body(20_000 + i, 1_000 + i).withHeaderDelay(3_000));
+    }
+    int bound = dev.potluck.node.http.ClientFront.MAX_FETCHED_AHEAD + 1;
+    try (Socket socket = new Socket("127.0.0.1", node.port())) {
+      socket.setSoTimeout(60_000);
+      StringBuilder batch = new StringBuilder();
+      for (String path : paths) {
+        batch.append("GET ").append(origin.url(path)).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(batch.toString().getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (upstreamGets(paths) < bound && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // Upstream answers nothing for 3 s: give any further fetch the flood might start 1.5 s to show.
+      Thread.sleep(1_500);
+      long started = upstreamGets(paths);
+      System.out.printf("pipelined flood: %d GETs on one connection started %d upstream fetches (bound %d)%n",
+          flood, started, bound);
+      assertEquals(bound, started, "the request being answered and " + (bound - 1) + " behind it are fetched, no more");
+
+      // The rest are answered in their turn, quickly now; every answer is whole, right and in order.
+      for (String path : paths.subList(bound, flood)) {
+        origin.route(path, OriginServer.body(20_000 + paths.indexOf(path), 1_000 + paths.indexOf(path)));
+      }
+      InputStream in = socket.getInputStream();
+      for (int i = 0; i < flood; i++) {
+        Map<String, String> head = readHead(in);
+        String path = paths.get(i);
+        assertEquals("200", head.get(":status"), path);
+        long length = Long.parseLong(head.get("content-length"));
+        assertEquals(20_000 + i, length, "responses come in request order: " + path);
+        assertEquals(origin.sha256(path), sha256(in, length), path);
+      }
+    }
+    for (String path : paths) {
+      assertEquals(1, origin.count("GET", path), "one upstream fetch each: " + path);
+    }
+  }
+
+  private long upstreamGets(List<String> paths) {
+    return paths.stream().mapToLong(p -> origin.count("GET", p)).sum();
+  }
+
   /** Reads a response head: status under ":status", header names in lower case. */
   private static Map<String, String> readHead(InputStream in) throws IOException {
     Map<String, String> head = new HashMap<>();

@@ -453,6 +453,126 @@ class FileStoreTest {
     assertEquals(List.of(1_234_000L), reopened.inventory().stream().map(FileStore.Accessed::accessedAtMillis).toList());
   }
 
+  @Test
+  void reserve_whileOthersHoldTheQuota_grantsNothing_andUsedPlusReservedStaysWithinIt() throws IOException {
+    FileStore store = FileStore.open(root, 1000);
+    put(store, "old", bytes(300, 1));
+    PartialFile a = store.createPartial(key("a"), 600);
+    PartialFile b = store.createPartial(key("b"), 600);
+
+    assertEquals(600, a.reservedBytes());
+    assertEquals(0, b.reservedBytes(), "600 more would take the store past its quota whatever is evicted");
+    assertTrue(store.stats().usedBytes() + store.stats().reservedBytes() <= 1000);
+
+    byte[] aBody = bytes(600, 2);
+    Files.write(a.path(), aBody);
+    store.commit(a, meta("a", aBody)).orElseThrow();
+    byte[] bBody = bytes(600, 3);
+    Files.write(b.path(), bBody);
+    // Once a is in, b can have room by evicting: it is kept, and the quota holds.
+    store.commit(b, meta("b", bBody)).orElseThrow();
+    StoreStats stats = store.stats();
+    assertEquals(0, stats.reservedBytes());
+    assertTrue(stats.usedBytes() <= 1000, stats.toString());
+  }
+
+  @Test
+  void commit_withoutRoomWhileOthersHoldTheQuota_notKept() throws IOException {
+    FileStore store = FileStore.open(root, 1000);
+    PartialFile holder = store.createPartial(key("holder"), 900);
+    PartialFile late = store.createPartial(key("late"), 0);
+    byte[] body = bytes(500, 4);
+    Files.write(late.path(), body);
+
+    assertEquals(Optional.empty(), store.commit(late, meta("late", body)));
+
+    assertFalse(Files.exists(late.path()));
+    assertEquals(new StoreStats(0, 0, 900, 1000, 0), store.stats());
+    store.discard(holder);
+    assertEquals(new StoreStats(0, 0, 0, 1000, 0), store.stats());
+  }
+
+  @Test
+  void extend_aBodyWithoutLength_growsByEvicting_untilTheQuotaRefusesIt() throws IOException {
+    FileStore store = FileStore.open(root, 10_000);
+    put(store, "x", bytes(4_000, 1));
+    put(store, "y", bytes(4_000, 2));
+    PartialFile growing = store.createPartial(key("growing"), 0);
+
+    assertTrue(store.extend(growing, 4_000));
+    assertEquals(1, store.stats().evictions(), "x, the least recently used, made room");
+    assertTrue(store.extend(growing, 4_000));
+    assertEquals(8_000, store.reservationOf(growing));
+    assertFalse(store.extend(growing, 4_000), "12,000 bytes never fit in 10,000");
+    assertEquals(8_000, store.reservationOf(growing), "a refusal reserves nothing");
+    assertTrue(store.stats().usedBytes() + store.stats().reservedBytes() <= 10_000);
+
+    byte[] body = bytes(7_000, 5);
+    Files.write(growing.path(), body);
+    store.commit(growing, meta("growing", body)).orElseThrow();
+    assertEquals(new StoreStats(1, 7_000, 0, 10_000, 2), store.stats());
+  }
+
+  @Test
+  void concurrentOverQuotaFetches_keepUsedPlusReservedWithinTheQuota_throughout() throws Exception {
+    long quota = 64 * 1024;
+    FileStore store = FileStore.open(root, quota);
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicLong worst = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong samples = new java.util.concurrent.atomic.AtomicLong();
+    Thread watcher = new Thread(() -> {
+      while (running.get()) {
+        StoreStats stats = store.stats();
+        worst.accumulateAndGet(stats.usedBytes() + stats.reservedBytes(), Math::max);
+        samples.incrementAndGet();
+      }
+    });
+    watcher.start();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      done.add(pool.submit(() -> {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(thread);
+        for (int i = 0; i < 200; i++) {
+          String name = "t" + thread + "-" + i;
+          int size = random.nextInt(1, 40 * 1024);
+          boolean announced = random.nextBoolean();
+          PartialFile partial = store.createPartial(key(name), announced ? size : 0);
+          if (!announced) {
+            // A body without a length takes its room in steps as it grows.
+            for (int have = 0; have < size && store.extend(partial, 8 * 1024); have += 8 * 1024) {
+              // grown
+            }
+          }
+          byte[] body = bytes(size, thread + i);
+          Files.write(partial.path(), body);
+          if (random.nextInt(10) == 0) {
+            store.discard(partial);
+          } else {
+            store.commit(partial, meta(name, body));
+          }
+        }
+        return null;
+      }));
+    }
+    for (java.util.concurrent.Future<?> f : done) {
+      f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    running.set(false);
+    watcher.join();
+    pool.shutdown();
+    System.out.printf("store quota %d: worst used + reserved over %d samples: %d%n", quota, samples.get(), worst.get());
+    assertTrue(worst.get() <= quota, "used + reserved reached " + worst.get() + " of a " + quota + "-byte quota");
+    assertEquals(0, store.stats().reservedBytes(), "every reservation was given back");
+    long onDisk = 0;
+    for (StoredObject o : store.list()) {
+      onDisk += Files.size(o.data());
+    }
+    assertEquals(store.stats().usedBytes(), onDisk);
+    assertTrue(onDisk <= quota);
+  }
+
   private static ObjectKey key(String name) {
     return ObjectKey.of(CanonicalUrl.parse("http://h/" + name));
   }

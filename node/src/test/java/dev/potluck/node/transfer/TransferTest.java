@@ -111,6 +111,40 @@ class TransferTest {
     assertEquals(599, sendable);
   }
 
+  @Test
+  void bodyWithoutLength_writesOnlyWhatItsBudgetGrants_andFailsWhenRefused() throws Exception {
+    Path file = dir.resolve("partial");
+    Files.createFile(file);
+    List<Long> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long room = 2 * Transfer.BUDGET_STEP;
+    Transfer transfer = on(() -> {
+      Transfer t = new Transfer(vertx.fileSystem().open(file.toString(), new OpenOptions().setWrite(true).setRead(true)),
+          new ResponseHead(-1, null, null, null));
+      t.limitBy(bytes -> {
+        long before = asked.stream().mapToLong(Long::longValue).sum();
+        asked.add(bytes);
+        return io.vertx.core.Future.succeededFuture(before + bytes <= room);
+      }, "upstream's body for http://h/endless");
+      return t;
+    });
+    // An endless body: the source is fed while the transfer lets it, as a paused response would be.
+    byte[] chunk = bytes(64 * 1024, 6);
+    long fed = 0;
+    while (fed < 4 * room && on(() -> transfer.state()) == Transfer.State.STREAMING) {
+      Buffer b = Buffer.buffer(chunk);
+      on(() -> transfer.append(b));
+      fed += chunk.length;
+      long f = fed;
+      awaitTrue(() -> on(() -> transfer.state() != Transfer.State.STREAMING || f - transfer.readable() < 2L * Transfer.HIGH_WATER));
+    }
+    CompletableFuture<Sha256> done = transfer.completion().toCompletionStage().toCompletableFuture();
+    awaitTrue(done::isDone);
+    assertTrue(done.isCompletedExceptionally());
+    String why = on(() -> transfer.failure().getMessage());
+    assertTrue(why.contains("no Content-Length") && why.contains("http://h/endless"), why);
+    assertTrue(Files.size(file) <= room, "on disk: " + Files.size(file) + " bytes, granted " + room);
+  }
+
   private <T> T on(Supplier<T> task) throws Exception {
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(v -> {
