@@ -52,7 +52,8 @@ public final class FileStore {
 
   private final Path objectsDir;
   private final Path partialDir;
-  private final long quota;
+  /** Set once by {@link #open}, which may lower it to what the disk holds. */
+  private long quota;
   private final AtomicLong partialCounter = new AtomicLong();
   private final LongSupplier clock;
 
@@ -94,7 +95,29 @@ public final class FileStore {
     Files.createDirectories(store.objectsDir);
     Files.createDirectories(store.partialDir);
     store.recover();
+    long usable = Files.getFileStore(store.objectsDir).getUsableSpace();
+    List<StoredObject> victims = List.of();
+    synchronized (store) {
+      long effective = effectiveQuota(quotaBytes, usable, store.usedBytes);
+      if (effective < quotaBytes) {
+        log.warn("the cache quota of {} bytes is more than the disk at {} can hold ({} bytes free, {} cached):"
+            + " keeping at most {} bytes; free disk space or lower --quota", quotaBytes, root, usable,
+            store.usedBytes, effective);
+        store.quota = effective;
+        victims = store.chooseVictims(null);
+      }
+    }
+    store.delete(victims);
     return store;
+  }
+
+  /**
+   * The quota to keep to: the one asked for, or, when the disk cannot hold that much, 90 % of what it
+   * can (what is free plus what the cache holds already), so that a full cache never fills the disk.
+   */
+  static long effectiveQuota(long requested, long usableBytes, long cachedBytes) {
+    long room = (long) ((usableBytes + cachedBytes) * 0.9);
+    return Math.max(0, Math.min(requested, room));
   }
 
   /** The object, if complete and stored; counts as a use for eviction. */

@@ -36,6 +36,23 @@ class FileStoreTest {
   // --- commit
 
   @Test
+  void quotaAboveWhatTheDiskHolds_isLoweredTo90PercentOfFreePlusCached() {
+    long gib = 1L << 30;
+    assertEquals(10 * gib, FileStore.effectiveQuota(10 * gib, 100 * gib, 0), "room enough: the quota asked for");
+    assertEquals((long) (5 * gib * 0.9), FileStore.effectiveQuota(10 * gib, 4 * gib, gib),
+        "4 GiB free and 1 GiB cached: 90 % of 5 GiB");
+    assertEquals(0, FileStore.effectiveQuota(10 * gib, 0, 0), "a full disk keeps nothing");
+  }
+
+  @Test
+  void openedWithAQuotaLargerThanTheDisk_reportsTheLoweredQuota() throws Exception {
+    FileStore store = FileStore.open(root, Long.MAX_VALUE / 2);
+    long usable = Files.getFileStore(root).getUsableSpace();
+    assertTrue(store.quota() <= usable, "quota " + store.quota() + " within the disk's " + usable + " free bytes");
+    assertTrue(store.quota() > 0, "a disk with room keeps something");
+  }
+
+  @Test
   void commit_storesBodyAndSidecar() throws IOException {
     FileStore store = FileStore.open(root, 10 * MIB);
     byte[] body = bytes(1000, 7);
