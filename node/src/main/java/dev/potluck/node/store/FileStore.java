@@ -101,7 +101,7 @@ public final class FileStore {
       long effective = effectiveQuota(quotaBytes, usable, store.usedBytes);
       if (effective < quotaBytes) {
         log.warn("the cache quota of {} bytes is more than the disk at {} can hold ({} bytes free, {} cached):"
-            + " keeping at most {} bytes; free disk space or lower --quota", quotaBytes, root, usable,
+            + " keeping at most {} bytes; free disk space or lower --cache-size", quotaBytes, root, usable,
             store.usedBytes, effective);
         store.quota = effective;
         victims = store.chooseVictims(null);

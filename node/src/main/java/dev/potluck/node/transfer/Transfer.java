@@ -353,7 +353,7 @@ public final class Transfer {
       if (ar.failed()) {
         // A full disk is the usual cause: say what to do about it, as the client sees this text.
         fail(new IOException("cannot write to the cache (" + ar.cause().getMessage() + "), so nothing is kept;"
-            + " free disk space or lower --quota below what the disk holds", ar.cause()));
+            + " free disk space or lower --cache-size below what the disk holds", ar.cause()));
         return;
       }
       readable += length;
