@@ -77,7 +77,7 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--no-mdns", description = "Neither announce this node nor find others by mDNS (give --seed instead).")
   boolean noMdns;
 
-  @Option(names = "--mirror", paramLabel = "NAME=URL", description = "Serve URL under /mirror/NAME/ (https upstreams too). Repeatable.")
+  @Option(names = "--mirror", paramLabel = "NAME=URL[,URL...]", description = "Serve URL under /mirror/NAME/ (https upstreams too); with several URLs, each next one is asked when the one before fails (no answer, 5xx, 404). Repeatable.")
   List<String> mirrors = new ArrayList<>();
 
   @Option(names = "--keyring", paramLabel = "FILE", description = "Also trust the OpenPGP keys in FILE (a keyring, .asc or .gpg, or a folder of them) for repository metadata, besides the keys apt trusts. Repeatable.")

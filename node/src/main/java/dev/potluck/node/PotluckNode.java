@@ -121,7 +121,7 @@ public final class PotluckNode {
     this.loopThread = Thread.currentThread();
     this.config = config;
     this.store = store;
-    this.upstream = new Upstream(vertx, config.upstreamTimeout());
+    this.upstream = new Upstream(vertx, config.upstreamTimeout(), config.mirrors());
     FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL);
     this.cache = new LocalCache(vertx, store, upstream, freshness, System::currentTimeMillis);
     cache.useAuthorities(trust.authorities(), false);

@@ -14,6 +14,15 @@ public final class AccessPolicy {
     this.allowed = List.copyOf(allowed);
   }
 
+  /** Whether {@code hostAddress} is a loopback address (a client on this host). */
+  public static boolean isLoopback(String hostAddress) {
+    try {
+      return IpLiteral.parse(hostAddress).isLoopbackAddress();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   public boolean allows(String hostAddress) {
     InetAddress address;
     try {

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The client listener's front door. Absolute-form requests ({@code GET http://host/path}) are proxy
  * requests; {@code /mirror/{name}/…} maps onto a configured upstream; everything else (the API, the
- * dashboard) goes to {@code local}. Strangers and CONNECT are refused with a message saying why.
+ * dashboard) goes to {@code local}. {@code CONNECT} opens an uncached tunnel ({@link ConnectTunnel}).
+ * Strangers are refused with a message saying why.
  */
 public final class ClientFront implements Handler<HttpServerRequest> {
 
@@ -39,6 +40,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   private final ObjectResponder responder;
   private final ServedBytes served = new ServedBytes();
   private final Handler<HttpServerRequest> local;
+  private final ConnectTunnel tunnel;
 
   public ClientFront(Vertx vertx, AccessPolicy access, LocalCache cache, List<Mirror> mirrors, long stallTimeoutMillis,
       Handler<HttpServerRequest> local) {
@@ -46,6 +48,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
     this.cache = cache;
     this.responder = new ObjectResponder(vertx, stallTimeoutMillis, served);
     this.local = local;
+    this.tunnel = new ConnectTunnel(vertx, stallTimeoutMillis);
     mirrors.forEach(m -> this.mirrors.put(m.name(), m));
   }
 
@@ -67,10 +70,8 @@ public final class ClientFront implements Handler<HttpServerRequest> {
       return;
     }
     if (request.method() == HttpMethod.CONNECT) {
-      request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
-      Errors.send(request, 405, "CONNECT is not supported: a cache cannot share what travels inside a TLS tunnel."
-          + " For an https repository use mirror mode: start the node with --mirror NAME=https://host/path"
-          + " and point the client at http://127.0.0.1:7878/mirror/NAME/");
+      // Nothing inside a TLS tunnel can be cached or shared: https repositories are cached in mirror mode.
+      tunnel.open(request, AccessPolicy.isLoopback(remote));
       return;
     }
     String uri = request.uri();

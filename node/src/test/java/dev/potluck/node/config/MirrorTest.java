@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.InvalidUrlException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -85,5 +87,24 @@ class MirrorTest {
     Mirror root = Mirror.parse("arch=https://mirror.example/");
     assertEquals("https://mirror.example/core/os/x86_64/core.db", root.resolve("core/os/x86_64/core.db").toString());
     assertThrows(InvalidUrlException.class, () -> root.resolve("../x"));
+  }
+
+  @Test
+  void parse_severalUpstreams_theFirstNamesTheObjects_theOthersFallBackInOrder() {
+    Mirror arch = Mirror.parse("arch=https://a.example/arch/, http://b.example/x/arch");
+    assertEquals("https://a.example/arch", arch.base());
+    assertEquals(List.of("http://b.example/x/arch"), arch.fallbacks());
+    assertEquals("https://a.example/arch/core/os/x86_64/core.db", arch.resolve("core/os/x86_64/core.db").toString());
+    assertEquals(List.of(CanonicalUrl.parse("http://b.example/x/arch/core/os/x86_64/core.db")),
+        arch.fallbacksFor(arch.resolve("core/os/x86_64/core.db")));
+    assertEquals(List.of(), arch.fallbacksFor(CanonicalUrl.parse("https://a.example/other/core.db")));
+    assertEquals(List.of(), DEBIAN.fallbacksFor(DEBIAN.resolve("dists/bookworm/InRelease")));
+  }
+
+  @Test
+  void parse_sameUpstreamTwice_rejected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Mirror.parse("arch=https://a.example/arch,https://a.example/arch/"));
+    assertTrue(e.getMessage().contains("twice"), e.getMessage());
   }
 }

@@ -11,7 +11,6 @@ import dev.potluck.node.trust.rpm.RpmRepository;
 import dev.potluck.testkit.Programs;
 import dev.potluck.testkit.apt.Sha256;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,8 +44,6 @@ class DnfPacmanTrustIT {
 
   /** The packages' payloads: random, so each package is about this large. */
   private static final int[] SIZES = {200 * 1024, 3 << 20, 600 * 1024};
-  /** What a client prints when something went wrong, even if it recovered. */
-  private static final Pattern TROUBLE = Pattern.compile("(?i)error|warning|fail|retry|mismatch|corrupt");
   private static final String PROXY = "http://" + NamespaceNode.LISTEN + "/";
   private static final String ORIGIN_ADDRESS = "10.204.0.4";
 
@@ -84,12 +80,16 @@ class DnfPacmanTrustIT {
     String base = "/fedora/releases/1/Everything/noarch/os/";
     Path repo = root.resolve(base.substring(1));
     RpmRepository.create(repo, specs, RpmRepository.buildRpms(work.resolve("build"), specs));
-    List<Served> packages = new ArrayList<>();
+    List<ServedFile> packages = new ArrayList<>();
     for (RpmRepository.Spec s : specs) {
-      packages.add(Served.of(root, base + s.path(), s.fileName()));
+      packages.add(ServedFile.of(root, base + s.path(), s.fileName()));
     }
     List<String> names = specs.stream().map(RpmRepository.Spec::name).toList();
-    scenario("dnf", root, packages, List.of(), host -> new Dnf(host, names));
+    scenario("dnf", root, packages, List.of(), host -> {
+      DnfClient dnf = new DnfClient(host, PROXY, "baseurl=" + origin.url() + "fedora/releases/$releasever/Everything/noarch/os/",
+          null);
+      return client(() -> dnf.downloadAll(names), dnf.downloads());
+    });
   }
 
   @Test
@@ -106,42 +106,53 @@ class DnfPacmanTrustIT {
     String base = "/archlinux/potluck/os/x86_64/";
     Path repo = Files.createDirectories(root.resolve(base.substring(1)));
     PacmanRepository.repoAdd(repo, "potluck.db.tar.gz", PacmanRepository.buildPackages(repo, specs, 21L), null, null);
-    List<Served> packages = new ArrayList<>();
+    List<ServedFile> packages = new ArrayList<>();
     for (PacmanRepository.Spec s : specs) {
-      packages.add(Served.of(root, base + s.fileName(), s.fileName()));
+      packages.add(ServedFile.of(root, base + s.fileName(), s.fileName()));
     }
     List<String> names = specs.stream().map(PacmanRepository.Spec::name).toList();
     scenario("pacman", root, packages, List.of("--mirror", "arch=http://" + ORIGIN_ADDRESS + ":"
-        + NamespaceOrigin.PORT + "/archlinux"), host -> new Pacman(host, names));
+        + NamespaceOrigin.PORT + "/archlinux"), host -> {
+          PacmanClient pacman = new PacmanClient(host, List.of("http://" + NamespaceNode.LISTEN
+              + "/mirror/arch/$repo/os/$arch"), null);
+          return client(() -> pacman.downloadAll(names), pacman.downloads());
+        });
   }
 
   // ---- the scenario
 
-  /** A package as the origin serves it: its URL path, the file name a client saves it under, its digest and size. */
-  private record Served(String urlPath, String fileName, String sha256, long size) {
-    static Served of(Path root, String urlPath, String fileName) throws Exception {
-      Path file = root.resolve(urlPath.substring(1));
-      return new Served(urlPath, fileName, Sha256.of(file), Files.size(file));
-    }
-  }
-
   /** One host's package manager, with state of its own, talking to its own node. */
   private interface Client {
     /** Fetches the repository's metadata and downloads every package; returns each command's result. */
-    List<NetworkNamespaces.Result> downloadAll() throws Exception;
+    List<ClientHost.Run> downloadAll() throws Exception;
 
     /** Where the downloaded packages are. */
     Path downloads();
   }
 
-  private interface ClientFactory {
-    Client on(Host host) throws Exception;
+  private interface Download {
+    List<ClientHost.Run> run() throws Exception;
   }
 
-  /** A host: its namespace, and a folder of its own for its client's state. */
-  private record Host(String namespace, Path dir) {}
+  private static Client client(Download download, Path downloads) {
+    return new Client() {
+      @Override
+      public List<ClientHost.Run> downloadAll() throws Exception {
+        return download.run();
+      }
 
-  private void scenario(String tool, Path root, List<Served> packages, List<String> nodeArgs, ClientFactory clients)
+      @Override
+      public Path downloads() {
+        return downloads;
+      }
+    };
+  }
+
+  private interface ClientFactory {
+    Client on(ClientHost host) throws Exception;
+  }
+
+  private void scenario(String tool, Path root, List<ServedFile> packages, List<String> nodeArgs, ClientFactory clients)
       throws Exception {
     assumeTrue(isRoot(), "the " + tool + " trust test runs nodes in network namespaces and " + tool
         + " as root; this is user " + System.getProperty("user.name"));
@@ -156,14 +167,14 @@ class DnfPacmanTrustIT {
       node.awaitReady(120);
     }
     awaitWholeView(3, 120);
-    List<Host> hosts = new ArrayList<>();
+    List<ClientHost> hosts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      hosts.add(new Host(namespace[i], Files.createDirectories(work.resolve(tool + "-host-" + "abc".charAt(i)))));
+      hosts.add(new ClientHost(namespace[i], Files.createDirectories(work.resolve(tool + "-host-" + "abc".charAt(i)))));
     }
 
     Client hostA = clients.on(hosts.get(0));
     clean(tool + " on host A", hostA.downloadAll());
-    assertDownloadsIntact(tool, packages, hostA.downloads());
+    ServedFile.assertDownloaded(tool, packages, hostA.downloads());
     JsonObject trustA = nodes.get(0).status().getJsonObject("trust");
     assertEquals("open", trustA.getString("group"), trustA.encode());
     assertTrue(trustA.getJsonObject("verified").getLong("fetched-metadata", 0L) >= packages.size(),
@@ -171,7 +182,7 @@ class DnfPacmanTrustIT {
             + nodes.get(0).report());
 
     // Host A's copy of the largest package goes bad, digest record and all.
-    Served victim = packages.stream().max(Comparator.comparingLong(Served::size)).orElseThrow();
+    ServedFile victim = packages.stream().max(Comparator.comparingLong(ServedFile::size)).orElseThrow();
     Path cacheA = cacheOf(hosts.get(0));
     String badSha = StoredCopies.alter(cacheA, victim.sha256(), victim.size());
     assertNotEquals(victim.sha256(), badSha);
@@ -179,7 +190,7 @@ class DnfPacmanTrustIT {
     for (int i = 1; i < 3; i++) {
       Client host = clients.on(hosts.get(i));
       clean(tool + " on host " + "abc".charAt(i), host.downloadAll());
-      assertDownloadsIntact(tool, packages, host.downloads());
+      ServedFile.assertDownloaded(tool, packages, host.downloads());
     }
 
     String idA = nodes.get(0).status().getString("nodeId");
@@ -188,7 +199,7 @@ class DnfPacmanTrustIT {
       assertEquals(victim.sha256(), StoredCopies.storedSha(cacheOf(hosts.get(i)), victim.sha256()),
           "host " + "abc".charAt(i) + "'s cache holds the right bytes");
     }
-    for (Host host : hosts) {
+    for (ClientHost host : hosts) {
       assertTrue(holding(cacheOf(host), badSha).isEmpty(), "no cache holds the bad bytes: " + holding(cacheOf(host),
           badSha));
     }
@@ -202,130 +213,6 @@ class DnfPacmanTrustIT {
         "whoever was offered host A's bad copy blocklisted it:\n" + nodes.get(1).report() + "\n"
             + nodes.get(2).report());
     assertTrue(victimGets <= 2, "the altered package came from upstream again at most once: " + victimGets);
-  }
-
-  // ---- the clients
-
-  /**
-   * dnf, isolated: a config file of the test's ({@code -c}), whose relative folders (cache, persist,
-   * logs) land in an install root of the test's, a repository folder of the test's given on the command
-   * line (so it is a host path, never one in the install root or the host's own), and only that
-   * repository enabled. {@code install --downloadonly --destdir} resolves against the empty install
-   * root and only downloads; dnf's {@code download} command is a plugin Debian's dnf does not ship.
-   */
-  private final class Dnf implements Client {
-    private final Host host;
-    private final List<String> packages;
-
-    Dnf(Host host, List<String> packages) throws Exception {
-      this.host = host;
-      this.packages = packages;
-      Files.writeString(host.dir().resolve("dnf.conf"), """
-          [main]
-          cachedir=/var/cache/dnf
-          persistdir=/var/lib/dnf
-          logdir=/var/log
-          gpgcheck=0
-          install_weak_deps=0
-          plugins=0
-          keepcache=0
-          proxy=%s
-          """.formatted(PROXY));
-      Files.writeString(Files.createDirectories(host.dir().resolve("repos")).resolve("potluck.repo"), """
-          [potluck]
-          name=potluck test repository
-          baseurl=%sfedora/releases/$releasever/Everything/noarch/os/
-          enabled=1
-          gpgcheck=0
-          repo_gpgcheck=0
-          skip_if_unavailable=0
-          """.formatted(origin.url()));
-    }
-
-    @Override
-    public List<NetworkNamespaces.Result> downloadAll() throws Exception {
-      List<String> command = new ArrayList<>(List.of("dnf", "-y", "-c", host.dir().resolve("dnf.conf").toString(),
-          "--setopt=reposdir=" + host.dir().resolve("repos"), "--installroot=" + host.dir().resolve("root"),
-          "--releasever=1", "--repo=potluck", "install", "--downloadonly", "--destdir", downloads().toString()));
-      command.addAll(packages);
-      return List.of(run(host, command));
-    }
-
-    @Override
-    public Path downloads() {
-      return host.dir().resolve("downloads");
-    }
-  }
-
-  /**
-   * pacman, isolated: a {@code pacman.conf} of the test's ({@code --config}), and database, cache, log,
-   * keyring and hook folders of the test's; its server is the node's mirror path. {@code -Sy} fetches
-   * the database, {@code -Sw} downloads the packages into the cache folder.
-   */
-  private final class Pacman implements Client {
-    private final Host host;
-    private final List<String> packages;
-
-    Pacman(Host host, List<String> packages) throws Exception {
-      this.host = host;
-      this.packages = packages;
-      Files.writeString(host.dir().resolve("pacman.conf"), """
-          [options]
-          Architecture = x86_64
-          SigLevel = Never
-          LocalFileSigLevel = Never
-          ParallelDownloads = 3
-
-          [potluck]
-          Server = http://%s/mirror/arch/$repo/os/$arch
-          """.formatted(NamespaceNode.LISTEN));
-      for (String dir : List.of("db", "cache", "gnupg", "hooks")) {
-        Files.createDirectories(host.dir().resolve(dir));
-      }
-    }
-
-    private List<String> pacman(String... args) {
-      List<String> command = new ArrayList<>(List.of("pacman", "--noconfirm", "--noprogressbar",
-          "--config", host.dir().resolve("pacman.conf").toString(), "--dbpath", host.dir().resolve("db").toString(),
-          "--cachedir", downloads().toString(), "--logfile", host.dir().resolve("pacman.log").toString(),
-          "--gpgdir", host.dir().resolve("gnupg").toString(), "--hookdir", host.dir().resolve("hooks").toString()));
-      command.addAll(List.of(args));
-      return command;
-    }
-
-    @Override
-    public List<NetworkNamespaces.Result> downloadAll() throws Exception {
-      NetworkNamespaces.Result sync = run(host, pacman("-Sy"));
-      List<String> download = pacman("-Sw");
-      download.addAll(packages);
-      return List.of(sync, run(host, download));
-    }
-
-    @Override
-    public Path downloads() {
-      return host.dir().resolve("cache");
-    }
-  }
-
-  /**
-   * Runs {@code command} in {@code host}'s namespace, with no input, for at most three minutes, in the C
-   * locale (which every Debian has: a missing one is a warning of its own).
-   */
-  private static NetworkNamespaces.Result run(Host host, List<String> command) throws Exception {
-    Path output = Files.createTempFile(host.dir(), "client", ".log");
-    List<String> full = NetworkNamespaces.in(host.namespace(), command);
-    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(output.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().put("LC_ALL", "C.UTF-8");
-    Process p = builder.start();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError(String.join(" ", full) + " did not finish in 180 s:\n" + Files.readString(output));
-    }
-    return new NetworkNamespaces.Result(p.exitValue(), "$ " + String.join(" ", command) + "\n"
-        + Files.readString(output));
   }
 
   // ---- helpers
@@ -345,31 +232,17 @@ class DnfPacmanTrustIT {
     }
   }
 
-  private Path cacheOf(Host host) {
+  private Path cacheOf(ClientHost host) {
     return work.resolve("cache-" + host.namespace());
   }
 
   /** Each command exited 0 and printed no line about an error, a warning, a failure or a retry. */
-  private void clean(String who, List<NetworkNamespaces.Result> results) {
-    for (NetworkNamespaces.Result r : results) {
-      List<String> trouble = r.output().lines().skip(1).filter(l -> TROUBLE.matcher(l).find()).toList();
-      if (r.exitCode() != 0 || !trouble.isEmpty()) {
-        StringBuilder why = new StringBuilder(who + " exited with " + r.exitCode() + ", trouble " + trouble + ":\n"
-            + r.output());
-        for (NamespaceNode node : nodes) {
-          why.append("\n").append(node.report());
-        }
-        throw new AssertionError(why.toString());
-      }
+  private void clean(String who, List<ClientHost.Run> runs) {
+    StringBuilder context = new StringBuilder();
+    for (NamespaceNode node : nodes) {
+      context.append("\n").append(node.report());
     }
-  }
-
-  private static void assertDownloadsIntact(String tool, List<Served> packages, Path dir) throws Exception {
-    for (Served p : packages) {
-      Path file = dir.resolve(p.fileName());
-      assertTrue(Files.isRegularFile(file), tool + " left no " + file);
-      assertEquals(p.sha256(), Sha256.of(file), p.fileName());
-    }
+    ClientHost.assertClean(who, runs, context.toString());
   }
 
   /** The files anywhere under {@code cache} whose SHA-256 is {@code sha256}. */

@@ -1,6 +1,7 @@
 package dev.potluck.node.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +16,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -244,10 +248,56 @@ class UpstreamBehaviourIT {
   }
 
   @Test
-  void connect_refusedWithAMessageAboutMirrorMode() throws Exception {
-    String raw = rawRequest("CONNECT deb.example:443 HTTP/1.1\r\nHost: deb.example:443\r\n\r\n");
-    assertTrue(raw.startsWith("HTTP/1.1 405"), raw);
-    assertTrue(raw.contains("mirror"), raw);
+  void connect_tunnelsBytesBothWays_andCachesNothing() throws Exception {
+    origin.route("/tunnelled.deb", OriginServer.body(300_000, 5));
+    try (Socket socket = new Socket("127.0.0.1", node.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      String target = "127.0.0.1:" + origin.port();
+      out.write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String head = readHead(in);
+      assertTrue(head.startsWith("HTTP/1.1 200"), head);
+      // Inside the tunnel the client speaks to the origin itself (TLS, for an https source).
+      out.write(("GET /tunnelled.deb HTTP/1.1\r\nHost: " + target + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String inner = readHead(in);
+      assertTrue(inner.startsWith("HTTP/1.1 200"), inner);
+      assertFalse(inner.toLowerCase(Locale.ROOT).contains("x-potluck-cache"), "the node never saw it: " + inner);
+      MessageDigest sha = OriginServer.sha256Digest();
+      long n = 0;
+      byte[] buf = new byte[65536];
+      for (int r; (r = in.read(buf)) > 0; n += r) {
+        sha.update(buf, 0, r);
+      }
+      assertEquals(300_000, n);
+      assertEquals(origin.sha256("/tunnelled.deb"), HexFormat.of().formatHex(sha.digest()));
+    }
+    assertEquals(0, node.node.store().stats().objects(), "nothing that crossed a tunnel is cached");
+  }
+
+  @Test
+  void connect_toAHostThatCannotBeReached_502NamingIt() throws Exception {
+    String unresolvable = rawRequest("CONNECT no-such-host.invalid:443 HTTP/1.1\r\nHost: no-such-host.invalid:443\r\n\r\n");
+    assertTrue(unresolvable.startsWith("HTTP/1.1 502"), unresolvable);
+    assertTrue(unresolvable.contains("no-such-host.invalid"), unresolvable);
+    String noPort = rawRequest("CONNECT deb.example HTTP/1.1\r\nHost: deb.example\r\n\r\n");
+    assertTrue(noPort.startsWith("HTTP/1.1 400"), noPort);
+  }
+
+  /** The status line and headers of a response, read byte by byte so that nothing after them is consumed. */
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (head.indexOf("\r\n\r\n") < 0) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    return head.toString();
   }
 
   @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * authority against narinfos, signatures and base-32 that nix itself wrote, never against ones made by
  * the library under test. Nothing is written to the host's {@code /nix}.
  */
-final class Nix {
+public final class Nix {
 
   private static final String EXPERIMENTAL = "--extra-experimental-features";
 
@@ -31,16 +31,16 @@ final class Nix {
   }
 
   /** A fresh store under {@code dir}; skips the calling test (JUnit assumption) when nix is not installed. */
-  static Nix start(Path dir) {
+  public static Nix start(Path dir) {
     assumeTrue(Programs.onPath("nix") && Programs.onPath("nix-store") && Programs.onPath("nix-instantiate"),
         "these tests check narinfos made by the real nix (Debian package nix-bin), which is not on PATH; skipping");
     return new Nix(dir);
   }
 
   /** A signing key pair: {@code nix-store --generate-binary-cache-key}. */
-  record KeyPair(String name, Path secretFile, String publicKey) {}
+  public record KeyPair(String name, Path secretFile, String publicKey) {}
 
-  KeyPair generateKey(String name) throws IOException {
+  public KeyPair generateKey(String name) throws IOException {
     String stem = name + "-" + System.nanoTime();
     Path secret = dir.resolve(stem + ".sec");
     Path pub = dir.resolve(stem + ".pub");
@@ -55,6 +55,28 @@ final class Nix {
     return run("nix-store", "--store", root.toString(), "--add", file.toString()).strip();
   }
 
+  /** Adds {@code file} to the store ({@code nix-store --add}); returns its store path. */
+  public String add(Path file) throws IOException {
+    return run("nix-store", "--store", root.toString(), "--add", file.toString()).strip();
+  }
+
+  /**
+   * A text file in the store: the text of {@code file}, then a line naming {@code referenced}, so that
+   * it references that path. The text is read by the expression, as a command line could not hold it.
+   */
+  public String addReferring(String name, Path file, String referenced) throws IOException {
+    Path expr = dir.resolve(name + "-" + System.nanoTime() + ".nix");
+    Files.writeString(expr, "builtins.toFile \"" + name + "\" (builtins.readFile " + file.toAbsolutePath()
+        + " + \"\\nuses ${builtins.storePath " + referenced + "}\\n\")\n");
+    String out = run("nix-instantiate", "--store", root.toString(), "--read-write-mode", "--eval", expr.toString());
+    return out.strip().replace("\"", "");
+  }
+
+  /** Where the store keeps {@code storePath}'s contents. */
+  public Path realPath(String storePath) {
+    return root.resolve(storePath.substring(1));
+  }
+
   /** A text file in the store whose content names {@code referenced}, so that it references that path. */
   String addReferring(String name, String referenced) throws IOException {
     String expr = "builtins.toFile \"" + name + "\" \"uses ${builtins.storePath " + referenced + "}\\n\"";
@@ -64,7 +86,11 @@ final class Nix {
 
   /** {@code nix copy} of {@code path} (and its references) into a new file:// binary cache, signed by {@code key}. */
   Path copyToCache(String path, KeyPair key) throws IOException {
-    Path cache = dir.resolve("cache-" + System.nanoTime());
+    return copyToCache(path, key, dir.resolve("cache-" + System.nanoTime()));
+  }
+
+  /** {@code nix copy} of {@code path} (and its references) into the file:// cache {@code cache}, signed by {@code key}. */
+  public Path copyToCache(String path, KeyPair key, Path cache) throws IOException {
     run("nix", EXPERIMENTAL, "nix-command", "copy", "--store", root.toString(),
         "--to", "file://" + cache + "?secret-key=" + key.secretFile(), path);
     return cache;

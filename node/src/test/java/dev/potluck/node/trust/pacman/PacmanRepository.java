@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 
 /**
  * Real pacman repositories for tests: tiny packages made by hand (a {@code .PKGINFO} and a random,
@@ -16,8 +17,12 @@ import java.util.Random;
  */
 public final class PacmanRepository {
 
-  /** name, pkgver (with epoch and pkgrel), payload bytes, archive suffix. */
-  public record Spec(String name, String version, int payload, String suffix) {
+  /** name, pkgver (with epoch and pkgrel), payload bytes, archive suffix, and the packages it depends on. */
+  public record Spec(String name, String version, int payload, String suffix, List<String> depends) {
+    public Spec(String name, String version, int payload, String suffix) {
+      this(name, version, payload, suffix, List.of());
+    }
+
     public String fileName() {
       return name + "-" + version + "-any" + suffix;
     }
@@ -46,7 +51,8 @@ public final class PacmanRepository {
       Files.writeString(tree.resolve(".PKGINFO"), "pkgname = " + s.name() + "\npkgbase = " + s.name()
           + "\npkgver = " + s.version() + "\npkgdesc = a test package\nurl = https://example.org/\n"
           + "builddate = 1700000000\npackager = Test <test@example.org>\nsize = " + s.payload()
-          + "\narch = any\nlicense = MIT\n");
+          + "\narch = any\nlicense = MIT\n"
+          + s.depends().stream().map(d -> "depend = " + d + "\n").collect(Collectors.joining()));
       Path pkg = dir.resolve(s.fileName());
       String compression = s.suffix().endsWith(".zst") ? "--zstd" : "--gzip";
       Tool.run(tree, Map.of(), "bsdtar", "-c", compression, "-f", pkg.toString(), ".PKGINFO", "usr");

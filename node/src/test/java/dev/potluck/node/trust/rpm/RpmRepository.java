@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -15,8 +16,12 @@ import java.util.stream.Stream;
  */
 public final class RpmRepository {
 
-  /** name, version, payload bytes, subfolder of the repository. */
-  public record Spec(String name, String version, int payload, String folder) {
+  /** name, version, payload bytes, subfolder of the repository, and the packages it requires (or none). */
+  public record Spec(String name, String version, int payload, String folder, List<String> requires) {
+    public Spec(String name, String version, int payload, String folder) {
+      this(name, version, payload, folder, List.of());
+    }
+
     /** The rpm's file name, as rpmbuild writes it. */
     public String fileName() {
       return name + "-" + version + "-1.noarch.rpm";
@@ -53,6 +58,7 @@ public final class RpmRepository {
       Path spec = top.resolve("SPECS").resolve(s.name() + ".spec");
       Files.writeString(spec, "Name: " + s.name() + "\nVersion: " + s.version() + "\nRelease: 1\n"
           + "Summary: a test package\nLicense: MIT\nBuildArch: noarch\n"
+          + s.requires().stream().map(r -> "Requires: " + r + "\n").collect(Collectors.joining())
           + "%description\nA test package whose payload is random.\n"
           + "%install\nmkdir -p %{buildroot}/usr/share/" + s.name() + "\n"
           + "head -c " + s.payload() + " /dev/urandom > %{buildroot}/usr/share/" + s.name() + "/payload\n"
