@@ -83,7 +83,7 @@ public final class PotluckNode {
   static final int MAX_CLIENT_CONNECTIONS = 2_048;
   /** Connections the peer listener keeps open at most: other nodes only, each with a few. */
   static final int MAX_PEER_CONNECTIONS = 256;
-  static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
+  public static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
 
   private HttpServer server;
   private HttpServer peerServer;

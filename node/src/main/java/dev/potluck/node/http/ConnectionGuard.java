@@ -3,6 +3,7 @@ package dev.potluck.node.http;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -56,8 +57,15 @@ public final class ConnectionGuard {
       this.waitingSince = now;
     }
 
-    /** Waiting for a request head: none yet, or the last one answered (or its connection gone). */
+    /**
+     * Waiting for a request head: none yet, or the last one answered (or its connection gone). A
+     * connection a CONNECT turned into a tunnel never is: it carries no more requests, and the
+     * tunnel's own idle timeout governs it.
+     */
     boolean waiting(long now) {
+      if (waitingSince < 0 && current.method() == HttpMethod.CONNECT && current.response().getStatusCode() == 200) {
+        return false;
+      }
       if (waitingSince < 0 && (current.response().ended() || current.response().closed())) {
         waitingSince = now;
       }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potluck.node.PotluckNode;
 import dev.potluck.node.config.Mirror;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -276,6 +278,41 @@ class UpstreamBehaviourIT {
       assertEquals(origin.sha256("/tunnelled.deb"), HexFormat.of().formatHex(sha.digest()));
     }
     assertEquals(0, node.node.store().stats().objects(), "nothing that crossed a tunnel is cached");
+  }
+
+  @Test
+  void connect_aBusyTunnelOutlivesTheRequestHeadTimeout() throws Exception {
+    // The target sends a byte a second for longer than a connection may wait for its next request head.
+    int seconds = (int) (PotluckNode.REQUEST_HEAD_TIMEOUT_MILLIS / 1000) + 5;
+    try (ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread feeder = new Thread(() -> {
+        try (Socket s = target.accept(); OutputStream o = s.getOutputStream()) {
+          for (int i = 0; i < seconds; i++) {
+            Thread.sleep(1_000);
+            o.write('x');
+            o.flush();
+          }
+        } catch (IOException | InterruptedException ignored) {
+          // the test fails on the count below
+        }
+      }, "tunnel-target");
+      feeder.setDaemon(true);
+      feeder.start();
+      try (Socket socket = new Socket("127.0.0.1", node.port())) {
+        socket.setSoTimeout(10_000);
+        String where = "127.0.0.1:" + target.getLocalPort();
+        socket.getOutputStream().write(("CONNECT " + where + " HTTP/1.1\r\nHost: " + where + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        InputStream in = socket.getInputStream();
+        String head = readHead(in);
+        assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        int n = 0;
+        while (in.read() >= 0) {
+          n++;
+        }
+        assertEquals(seconds, n, "every byte of a tunnel busy for " + seconds + " s arrived");
+      }
+    }
   }
 
   @Test
