@@ -112,7 +112,9 @@ class PacmanTwoHostsIT {
             + " host B's node answered %s%n", packages.size(), fallbackMillis, runsB.get(1).millis(),
         lan.origin().counts(), TwoHostLan.answers(lan.nodeB()).encode());
     lan.assertFetchedOnceByA(packages);
-    lan.assertPeerAnswers(before, packages.size());
+    // The database carries each package's signature (%PGPSIG%), so the .sig files are shared like the packages.
+    lan.assertFetchedOnceByA(signatures);
+    lan.assertPeerAnswers(before, packages.size() + signatures.size());
     assertTrue(fallbackMillis < 1000, "pacman fell to the next server within a second of the 404: " + fallbackMillis
         + " ms");
   }

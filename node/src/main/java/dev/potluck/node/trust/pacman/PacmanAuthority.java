@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * Linux signs packages, not databases. Once a database's {@code .sig} has been seen, the database must
  * verify against the latest one; a signature that fails, or was made by a key this node does not trust,
  * makes this authority vouch for nothing of that database and say why in {@link #problems}. Package
- * signatures ({@code .pkg.tar.zst.sig}) are not vouched for, nor is mutable metadata.
+ * signatures ({@code .pkg.tar.zst.sig}) are vouched for by the {@code %PGPSIG%} the database carries
+ * for them (repo-add puts it there); mutable metadata is not vouched for.
  *
  * <p>Thread-safe: {@link #observe} runs on worker threads, {@link #lookup} on the event loop. State
  * changes happen under one lock; verifying and reading a database does not hold it.
@@ -149,7 +150,14 @@ public final class PacmanAuthority implements MetadataAuthority {
       String folder = key.substring(0, key.lastIndexOf('/') + 1);
       PackageTable.Builder builder = new PackageTable.Builder();
       try (InputStream in = Files.newInputStream(database.file())) {
-        summary = RepoDatabase.read(in, e -> builder.add(folder + e.filename(), e.sha256(), e.size()));
+        summary = RepoDatabase.read(in, e -> {
+          builder.add(folder + e.filename(), e.sha256(), e.size());
+          if (e.signature() != null) {
+            // The database carries each package's .sig (%PGPSIG%): those are vouched for as well, so that a
+            // host takes them wherever it took the package, as pacman asks for both from the same server.
+            builder.add(folder + e.filename() + ".sig", e.signature().sha256(), e.signature().size());
+          }
+        });
       }
       table = builder.build();
       source = "the database " + where + " (" + how + ")";
@@ -188,7 +196,7 @@ public final class PacmanAuthority implements MetadataAuthority {
     return List.copyOf(problems.values());
   }
 
-  /** How many package files the verified databases list, all together (for the status page and tests). */
+  /** How many package files (and package signatures) the verified databases list, all together. */
   public long listedPackages() {
     long n = 0;
     for (Listing l : listings.values()) {

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -14,7 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Reads a pacman repository database ({@code core.db}, as {@code repo-add} writes it): a tar archive,
  * gzip-, xz-, zstd- or bzip2-compressed or not, holding one {@code <name>-<version>/desc} per package.
  * The compression is told by the first bytes, since the {@code .db} name does not say. Of each desc
- * only {@code %FILENAME%}, {@code %SHA256SUM%} and {@code %CSIZE%} are kept.
+ * only {@code %FILENAME%}, {@code %SHA256SUM%}, {@code %CSIZE%} and {@code %PGPSIG%} are kept.
  */
 final class RepoDatabase {
 
@@ -23,8 +24,18 @@ final class RepoDatabase {
 
   private RepoDatabase() {}
 
-  /** One package file as the database lists it: a bare file name next to the database. */
-  record Entry(String filename, Sha256 sha256, long size) {}
+  /**
+   * One package file as the database lists it: a bare file name next to the database; and its detached
+   * signature ({@code <filename>.sig}) when the database carries it ({@code %PGPSIG%}), else null.
+   */
+  record Entry(String filename, Sha256 sha256, long size, Signature signature) {
+    Entry(String filename, Sha256 sha256, long size) {
+      this(filename, sha256, size, null);
+    }
+  }
+
+  /** A package's {@code .sig} file as {@code %PGPSIG%} gives it: its digest and length. */
+  record Signature(Sha256 sha256, long size) {}
 
   interface Sink {
     void accept(Entry entry);
@@ -108,6 +119,7 @@ final class RepoDatabase {
     String filename = null;
     String sha256 = null;
     String csize = null;
+    String pgpsig = null;
     String field = null;
     for (String line : new String(desc, StandardCharsets.UTF_8).split("\n", -1)) {
       line = line.strip();
@@ -120,6 +132,7 @@ final class RepoDatabase {
           case "%FILENAME%" -> filename = filename == null ? line : filename;
           case "%SHA256SUM%" -> sha256 = sha256 == null ? line : sha256;
           case "%CSIZE%" -> csize = csize == null ? line : csize;
+          case "%PGPSIG%" -> pgpsig = pgpsig == null ? line : pgpsig;
           default -> { }
         }
       }
@@ -130,8 +143,21 @@ final class RepoDatabase {
     }
     try {
       long size = Long.parseLong(csize);
-      return size < 0 ? null : new Entry(filename, Sha256.parse(sha256), size);
+      return size < 0 ? null : new Entry(filename, Sha256.parse(sha256), size, signature(pgpsig));
     } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The {@code .sig} file {@code %PGPSIG%} holds in base64, or null when there is none or it is not base64. */
+  static Signature signature(String base64) {
+    if (base64 == null) {
+      return null;
+    }
+    try {
+      byte[] sig = Base64.getDecoder().decode(base64);
+      return sig.length == 0 ? null : new Signature(Sha256.of(sig), sig.length);
+    } catch (IllegalArgumentException notBase64) {
       return null;
     }
   }

@@ -70,10 +70,35 @@ class PacmanAuthorityTest {
     }
     assertEquals(Files.size(packages.get(0)), authority.lookup(url(FOLDER + "alpha-1%3A1.0-1-any.pkg.tar.zst")).size(),
         "the epoch's colon escaped or not");
-    assertNull(authority.lookup(url(FOLDER + packages.get(0).getFileName() + ".sig")), "package signatures: not vouched for");
+    assertNull(authority.lookup(url(FOLDER + packages.get(0).getFileName() + ".sig")),
+        "no %PGPSIG% in the database (no .sig next to the packages): their signatures are not vouched for");
     assertNull(authority.lookup(url("https://arch.example/extra/os/x86_64/" + packages.get(0).getFileName())),
         "another folder");
     assertNull(authority.lookup(url(FOLDER + "core.db")), "mutable metadata is never vouched for");
+  }
+
+  @Test
+  void packageSignatures_inTheDatabase_vouchForEachPackagesSigFile() throws IOException {
+    Path repo = Files.createDirectories(dir.resolve("repo"));
+    for (Path p : packages) {
+      Path copy = repo.resolve(p.getFileName());
+      Files.copy(p, copy);
+      // repo-add puts a package's .sig into its desc as %PGPSIG% when it finds one next to it.
+      Files.write(repo.resolve(p.getFileName() + ".sig"), gpg.detachSign(Files.readAllBytes(p), false, "SHA256", signer));
+    }
+    PacmanRepository.repoAdd(repo, "core.db.tar.gz",
+        packages.stream().map(p -> repo.resolve(p.getFileName())).toList(), null, null);
+    PacmanAuthority authority = new PacmanAuthority(keys, () -> NOW);
+    observe(authority, FOLDER + "core.db", repo.resolve("core.db"));
+
+    for (Path pkg : packages) {
+      Path sig = repo.resolve(pkg.getFileName() + ".sig");
+      Expectation e = authority.lookup(url(FOLDER + sig.getFileName()));
+      assertEquals(Sha256.of(Files.readAllBytes(sig)), e.sha256(), sig.toString());
+      assertEquals(Files.size(sig), e.size(), sig.toString());
+      assertEquals(Authority.FETCHED_METADATA, e.authority());
+    }
+    assertEquals(6, authority.listedPackages(), "three packages and their three signatures");
   }
 
   @Test
