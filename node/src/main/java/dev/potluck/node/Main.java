@@ -46,7 +46,7 @@ public final class Main implements Runnable {
   static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"potluck " + Version.current()};
+      return Version.describe();
     }
   }
 }
