@@ -75,6 +75,8 @@ public final class PotluckNode {
   private final Thread loopThread;
   private final long startedAtMillis = System.currentTimeMillis();
   private HttpServer server;
+  /** Set when the client listener starts; closed by {@link #stop}. */
+  private volatile NodeMetrics metrics;
   private HttpServer peerServer;
   private String peerHost;
   private PeerFront peerFront;
@@ -179,7 +181,7 @@ public final class PotluckNode {
     Router api = ApiRoutes.router(vertx, this::status, this::objects, this::purge);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
         config.readerStallTimeout().toMillis(), api);
-    NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
+    metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
     cache.reportTo(metrics);
     timings.delegate = metrics;
     api.get("/metrics").handler(ctx -> ctx.response()
@@ -459,6 +461,9 @@ public final class PotluckNode {
     }
     await(upstream.close(), Duration.ofSeconds(5));
     await(vertx.close(), Duration.ofSeconds(10));
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
   private static void await(Future<Void> future, Duration limit) throws InterruptedException {
