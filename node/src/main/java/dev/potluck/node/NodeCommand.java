@@ -107,10 +107,14 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info or debug (debug logs every request). Default: info.")
   String logLevel;
 
+  @Option(names = "--access-log", description = "Log one line per client request: client, method, URL, status, X-Potluck-Cache, body bytes, milliseconds.")
+  boolean accessLog;
+
   @Override
   public Integer call() throws Exception {
     NodeCommand effective = withConfigFile();
     Logging.setLevel(effective.logLevel == null ? "info" : effective.logLevel);
+    Logging.accessLog(effective.accessLog);
     NodeConfig config = effective.toConfig(System.getenv());
     Logger log = LoggerFactory.getLogger(NodeCommand.class);
     PotluckNode node;
