@@ -25,10 +25,10 @@ final class ConfigTemplate {
 
   private ConfigTemplate() {}
 
-  /** The options a config file may set: all of the command's but --config, --help and --version. */
+  /** The options a config file may set: all of the command's but --config, --help, --version and hidden ones. */
   static List<OptionSpec> settable(CommandSpec node) {
     return node.options().stream()
-        .filter(o -> !o.usageHelp() && !o.versionHelp() && !o.longestName().equals("--config"))
+        .filter(o -> !o.usageHelp() && !o.versionHelp() && !o.hidden() && !o.longestName().equals("--config"))
         .toList();
   }
 
