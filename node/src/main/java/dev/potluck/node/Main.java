@@ -2,13 +2,15 @@ package dev.potluck.node;
 
 import dev.potluck.node.cli.DumpCommand;
 import dev.potluck.node.cli.PurgeCommand;
+import dev.potluck.node.cli.SetupCommand;
 import dev.potluck.node.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code potluck} command. */
 @Command(name = "potluck", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-    subcommands = {NodeCommand.class, StatusCommand.class, DumpCommand.class, PurgeCommand.class},
+    subcommands = {NodeCommand.class, StatusCommand.class, DumpCommand.class, PurgeCommand.class,
+        SetupCommand.class},
     description = "Cooperative download sharing for a LAN: each file crosses the internet link once.")
 public final class Main implements Runnable {
 
@@ -27,7 +29,7 @@ public final class Main implements Runnable {
   static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
     // Every command's -V names the version, not only the top level's.
-    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new VersionProvider()));
+    provideVersion(cli);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
         commandLine.getErr().println("potluck: " + e.getMessage());
@@ -38,6 +40,13 @@ public final class Main implements Runnable {
     return cli.execute(args);
   }
 
+  private static void provideVersion(CommandLine command) {
+    command.getSubcommands().values().forEach(c -> {
+      c.getCommandSpec().versionProvider(new VersionProvider());
+      provideVersion(c);
+    });
+  }
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -46,7 +55,7 @@ public final class Main implements Runnable {
   static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"potluck " + Version.current()};
+      return Version.describe();
     }
   }
 }

@@ -107,10 +107,19 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info or debug (debug logs every request). Default: info.")
   String logLevel;
 
+  /** A run that starts and stops at once: the package's class-data-sharing training run. */
+  @Option(names = "--exit-when-ready", hidden = true,
+      description = "Start, and stop as soon as the node is ready (records the classes start-up loads).")
+  boolean exitWhenReady;
+
+  @Option(names = "--access-log", description = "Log one line per client request: client, method, URL, status, X-Potluck-Cache, body bytes, milliseconds.")
+  boolean accessLog;
+
   @Override
   public Integer call() throws Exception {
     NodeCommand effective = withConfigFile();
     Logging.setLevel(effective.logLevel == null ? "info" : effective.logLevel);
+    Logging.accessLog(effective.accessLog);
     NodeConfig config = effective.toConfig(System.getenv());
     Logger log = LoggerFactory.getLogger(NodeCommand.class);
     PotluckNode node;
@@ -123,6 +132,10 @@ final class NodeCommand implements Callable<Integer> {
     log.info("Potluck {} listening on http://{}/ (proxy, /mirror/NAME/, /api/v1/status, /metrics); cache {} ({} objects, {} of {})",
         Version.current(), node.address(), config.cacheDir(), node.store().stats().objects(),
         ByteSize.format(node.store().stats().usedBytes()), ByteSize.format(config.cacheSize()));
+    if (effective.exitWhenReady) {
+      node.stop(Duration.ZERO);
+      return 0;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping");

@@ -86,6 +86,8 @@ public final class PotluckNode {
   public static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
 
   private HttpServer server;
+  /** Set when the client listener starts; closed by {@link #stop}. */
+  private volatile NodeMetrics metrics;
   private HttpServer peerServer;
   private ConnectionGuard clientGuard;
   private ConnectionGuard peerGuard;
@@ -195,7 +197,7 @@ public final class PotluckNode {
     Router api = ApiRoutes.router(vertx, this::status, this::objects, this::purge);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
         config.readerStallTimeout().toMillis(), api);
-    NodeMetrics metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
+    metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
     cache.reportTo(metrics);
     timings.delegate = metrics;
     api.get("/metrics").handler(ctx -> ctx.response()
@@ -490,6 +492,9 @@ public final class PotluckNode {
     }
     await(upstream.close(), Duration.ofSeconds(5));
     await(vertx.close(), Duration.ofSeconds(10));
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
   private static void await(Future<Void> future, Duration limit) throws InterruptedException {

@@ -1,12 +1,14 @@
 package dev.potluck.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -48,7 +50,16 @@ class StatusDumpArgumentsTest {
   @ValueSource(strings = {"node", "status", "dump"})
   void version_printedByEveryCommand(String command) {
     assertEquals(0, run(command, "-V"));
-    assertEquals("potluck " + Version.current() + "\n", out.toString());
+    assertEquals("potluck " + Version.current() + "\ncommit " + Version.commit() + "\njava "
+        + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor") + ", "
+        + System.getProperty("java.vm.name") + ")\n", out.toString());
+  }
+
+  @Test
+  void version_namesTheBuildsCommit_whenBuiltFromGit() {
+    // The build fills build.properties from git; only a build outside a checkout says "unknown".
+    assertTrue(Version.commit().matches("[0-9a-f]{7,40}|unknown"), Version.commit());
+    assertFalse(Version.current().startsWith("${"), Version.current());
   }
 
   private int run(String... args) {

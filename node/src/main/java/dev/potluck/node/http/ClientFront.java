@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class ClientFront implements Handler<HttpServerRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(ClientFront.class);
+  /** Off unless the node runs with its access-log option; see {@link #logWhenEnded}. */
+  private static final Logger accessLog = LoggerFactory.getLogger("dev.potluck.access");
   private static final String MIRROR_PREFIX = "/mirror/";
 
   /**
@@ -53,6 +55,22 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   }
 
   /**
+   * One line when the response is disposed of: sent whole, or cut short by a closed connection (then
+   * the status is the one that was being sent, and the line ends with "aborted").
+   */
+  private static void logWhenEnded(HttpServerRequest request, String remote) {
+    long start = System.nanoTime();
+    String method = request.method().name();
+    String uri = request.uri();
+    var response = request.response();
+    response.endHandler(ended -> {
+      String cache = response.headers().get("X-Potluck-Cache");
+      accessLog.info("{} {} {} {} {} {} {}ms{}", remote, method, uri, response.getStatusCode(), cache == null ? "-" : cache,
+          response.bytesWritten(), (System.nanoTime() - start) / 1_000_000, response.ended() ? "" : " aborted");
+    });
+  }
+
+  /**
    * Object body bytes handed to local clients' connections since the start (error pages and headers
    * not counted). A zero-copy file send counts once it has gone out whole. Call on the node's context.
    */
@@ -64,6 +82,9 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     log.debug("{} {} {}", remote, request.method(), request.uri());
+    if (accessLog.isInfoEnabled()) {
+      logWhenEnded(request, remote);
+    }
     if (!access.allows(remote)) {
       log.warn("refused {} {} from {}: not loopback or an allowed subnet", request.method(), request.uri(), remote);
       Errors.send(request, 403, "this node serves loopback and its --allow subnets only; " + remote + " is neither");

@@ -7,12 +7,20 @@ import dev.potluck.node.http.ClientFront;
 import dev.potluck.node.http.PeerFront;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.swarm.Swarm;
+import dev.potluck.node.Version;
 import dev.potluck.node.trust.Authority;
 import dev.potluck.scheduler.RejectReason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
@@ -26,9 +34,14 @@ import java.util.function.ToDoubleFunction;
  * pays nothing for them; only durations are pushed, through {@link Timings}. Counters hold their
  * sources weakly, so this object keeps the suppliers it hands them.
  *
- * <p>Scrape on the node's context: the totals it reads are confined to it.
+ * <p>Beside the node's own meters: {@code potluck_build_info} (always 1; its labels name the version,
+ * commit and Java runtime, so a dashboard can tell the nodes of a mixed cluster apart) and the JVM and
+ * process meters Micrometer ships (memory pools, GC pauses, threads, classes, CPU, uptime, open files).
+ *
+ * <p>Scrape on the node's context: the totals it reads are confined to it. {@link #close} when the node
+ * stops: the GC meters listen to the JVM's GC notifications until then.
  */
-public final class NodeMetrics implements Timings {
+public final class NodeMetrics implements Timings, AutoCloseable {
 
   /** What the exposition is served as. */
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -39,6 +52,7 @@ public final class NodeMetrics implements Timings {
   private final Timer firstBytePeer;
   private final Supplier<PeerFront> peer;
   private final Supplier<Swarm> swarm;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
   /**
    * @param peers the peer listener, or null when the node serves no peers
@@ -46,6 +60,7 @@ public final class NodeMetrics implements Timings {
    */
   public NodeMetrics(LocalCache cache, FileStore store, ClientFront clients, PeerFront peers, Supplier<Swarm> swarm) {
     MeterRegistry r = registry;
+    bindBuildAndRuntime(r);
     CacheCounters counters = cache.counters();
     counter(r, "potluck.upstream.bytes", "bytes", "Body bytes received from upstream", counters,
         CacheCounters::upstreamBytes);
@@ -110,6 +125,28 @@ public final class NodeMetrics implements Timings {
         .description("Time spent in each call into the scheduler").register(r);
     firstByteUpstream = firstByte(r, "upstream");
     firstBytePeer = firstByte(r, "peer");
+  }
+
+  /** The build's identity as labels of a gauge that is always 1, the Prometheus custom for it. */
+  private void bindBuildAndRuntime(MeterRegistry r) {
+    Gauge.builder("potluck.build.info", () -> 1)
+        .description("This node's build: version, commit and Java runtime (always 1)")
+        .tag("version", Version.current())
+        .tag("commit", Version.commit())
+        .tag("java", System.getProperty("java.runtime.version"))
+        .register(r);
+    new JvmMemoryMetrics().bindTo(r);
+    gc.bindTo(r);
+    new JvmThreadMetrics().bindTo(r);
+    new ClassLoaderMetrics().bindTo(r);
+    new ProcessorMetrics().bindTo(r);
+    new UptimeMetrics().bindTo(r);
+    new FileDescriptorMetrics().bindTo(r);
+  }
+
+  @Override
+  public void close() {
+    gc.close();
   }
 
   /** The exposition in Prometheus text format. Call on the node's context. */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,10 +47,24 @@ final class NamespaceNode implements AutoCloseable {
         "-Djava.net.preferIPv4Stack=true", "-Xmx256m", "-jar", NodeProcess.jar().toString(),
         "node", "--cache-dir", Files.createDirectories(workDir.resolve("cache-" + namespace)).toString()));
     java.addAll(List.of(args));
-    Path log = workDir.resolve("node-" + namespace + ".log");
-    Process process = new ProcessBuilder(NetworkNamespaces.in(namespace, java))
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    return new NamespaceNode(namespace, process, log);
+    return run(namespace, workDir.resolve("node-" + namespace + ".log"), java, Map.of());
+  }
+
+  /**
+   * Runs {@code command} (a node however started: the jar, or an installed package's launcher) inside
+   * {@code namespace}, its output to {@code log}, with {@code env} added to the environment; returns at once.
+   */
+  static NamespaceNode run(String namespace, Path log, List<String> command, Map<String, String> env)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(NetworkNamespaces.in(namespace, command))
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return new NamespaceNode(namespace, builder.start(), log);
+  }
+
+  /** Waits for the process to exit after {@link #stop}; its exit code, or -1 if it is still running. */
+  int awaitExit(int seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
   }
 
   /** True when {@code command} can be started and exits with 0. */

@@ -96,6 +96,20 @@ class ObservabilityIT {
 
   @Test
   @Order(1)
+  void metrics_buildInfoAndJvmMeters() throws Exception {
+    Map<String, Double> m = scrape(a);
+    // The jar and these test classes come from one build: the same build.properties.
+    String info = "potluck_build_info{commit=\"" + dev.potluck.node.Version.commit() + "\",java=\""
+        + System.getProperty("java.runtime.version") + "\",version=\"" + dev.potluck.node.Version.current() + "\"}";
+    assertMetric(m, info, 1);
+    for (String name : List.of("jvm_memory_used_bytes{area=\"heap\"", "jvm_gc_", "jvm_threads_live_threads",
+        "jvm_classes_loaded_classes", "process_uptime_seconds", "process_cpu_usage", "process_files_open_files")) {
+      assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith(name)), name + " in " + m.keySet());
+    }
+  }
+
+  @Test
+  @Order(1)
   void metrics_afterMissHitAndPeerTransfer_countTheBytesThatMoved() throws Exception {
     String path = pathArbitratedBy(idA);
     url = origin.url(path);
