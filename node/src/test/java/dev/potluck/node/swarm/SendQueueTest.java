@@ -35,11 +35,17 @@ class SendQueueTest {
     assertEquals(100, queue.waiting(), "no more than the capacity waits");
     assertEquals(100_000 - 100, queue.dropped());
 
-    // The member reads again: what waited goes out, in order.
+    // The member reads again: what waited goes out, in order. (A message offered at once could still find
+    // the queue full, before the sending thread has taken the first that waited: wait for them to go.)
     stuck.countDown();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (sent.size() < 100 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(100, sent.size());
     CountDownLatch drained = new CountDownLatch(1);
     queue.offer(drained::countDown);
-    assertTrue(drained.await(10, TimeUnit.SECONDS));
+    assertTrue(drained.await(10, TimeUnit.SECONDS), "a message offered once the queue has room goes out");
     assertEquals(100, sent.size());
     for (int i = 0; i < 100; i++) {
       assertEquals(i, sent.get(i));
