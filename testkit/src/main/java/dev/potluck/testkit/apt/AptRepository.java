@@ -46,10 +46,13 @@ public final class AptRepository {
 
   private final Path root;
   private final List<Package> packages;
+  /** The signing key's gpg home, kept so that {@link #publish} can sign new releases; deleted at exit. */
+  private final Path keyHome;
 
-  private AptRepository(Path root, List<Package> packages) {
+  private AptRepository(Path root, List<Package> packages, Path keyHome) {
     this.root = root;
-    this.packages = List.copyOf(packages);
+    this.packages = new java.util.concurrent.CopyOnWriteArrayList<>(packages);
+    this.keyHome = keyHome;
   }
 
   /** A package to build: its name and the bytes of random payload it carries. */
@@ -92,6 +95,7 @@ public final class AptRepository {
     }
     // A short scratch path, not one under dir: gpg-agent's socket path is limited to 108 bytes.
     Path scratch = Files.createTempDirectory("potluck-apt");
+    boolean built = false;
     try {
       List<Package> packages = new ArrayList<>();
       try (SigningKey key = SigningKey.generate(scratch.resolve("gnupg"))) {
@@ -105,7 +109,38 @@ public final class AptRepository {
         }
         writeIndexes(root, key);
       }
-      return new AptRepository(root, packages);
+      built = true;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          Trees.delete(scratch);
+        } catch (IOException ignored) {
+          // A temporary folder of a few kilobytes: nothing to report at exit.
+        }
+      }));
+      return new AptRepository(root, packages, scratch.resolve("gnupg"));
+    } finally {
+      if (!built) {
+        Trees.delete(scratch);
+      }
+    }
+  }
+
+  /**
+   * Publishes a new release, as an archive does: adds package {@code name} with {@code payloadBytes}
+   * random bytes (from {@code seed}) to the pool, then replaces the indexes and, last, the signed
+   * Release files, each by an atomic rename, so a client reading concurrently sees either the old or
+   * the new file of each name, never a partial one.
+   */
+  public synchronized Package publish(String name, int payloadBytes, long seed) throws IOException {
+    Path scratch = Files.createTempDirectory("potluck-pkg");
+    try {
+      Package added = buildPackage(root, root.resolve("pool").resolve(COMPONENT), scratch.resolve(name), name,
+          payloadBytes, new Random(seed));
+      try (SigningKey key = SigningKey.at(keyHome)) {
+        writeIndexes(root, key);
+      }
+      packages.add(added);
+      return added;
     } finally {
       Trees.delete(scratch);
     }
@@ -184,16 +219,22 @@ public final class AptRepository {
   private static void writeIndexes(Path root, SigningKey key) throws IOException {
     Path dist = root.resolve("dists").resolve(SUITE);
     Path binary = Files.createDirectories(dist.resolve(COMPONENT).resolve("binary-all"));
-    Path packagesIndex = binary.resolve("Packages");
+    // Each file is made beside dists/ and renamed into place: apt-ftparchive release would list a
+    // temporary file made next to the indexes, and a client must never read a half-written one.
+    Path packagesNew = root.resolve("Packages.new");
     // Run from the root so the index's Filename fields are root-relative (pool/main/...).
     ExternalCommand.of("apt-ftparchive", "packages", "pool/" + COMPONENT)
         .in(root)
-        .stdoutTo(packagesIndex)
+        .stdoutTo(packagesNew)
         .check();
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(
-        binary.resolve("Packages.gz")))) {
-      Files.copy(packagesIndex, out);
+    Path gzipNew = root.resolve("Packages.gz.new");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzipNew))) {
+      Files.copy(packagesNew, out);
     }
+    Files.move(packagesNew, binary.resolve("Packages"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(gzipNew, binary.resolve("Packages.gz"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
 
     // Written beside dists/ first: apt-ftparchive scans the folder it describes.
     Path release = root.resolve("Release.tmp");
@@ -210,10 +251,15 @@ public final class AptRepository {
         .in(root)
         .stdoutTo(release)
         .check();
-    Path finalRelease = dist.resolve("Release");
-    Files.move(release, finalRelease);
-    key.clearSign(finalRelease, dist.resolve("InRelease"));
-    key.detachSign(finalRelease, dist.resolve("Release.gpg"));
+    Path inRelease = root.resolve("InRelease.new");
+    Path detached = root.resolve("Release.gpg.new");
+    key.clearSign(release, inRelease);
+    key.detachSign(release, detached);
+    java.nio.file.CopyOption[] replace = {java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE};
+    Files.move(release, dist.resolve("Release"), replace);
+    Files.move(detached, dist.resolve("Release.gpg"), replace);
+    Files.move(inRelease, dist.resolve("InRelease"), replace);
   }
 
   // Explicit modes on every level, as they go into the package: dpkg-deb rejects a DEBIAN

@@ -39,6 +39,14 @@ final class SigningKey implements AutoCloseable {
     return key;
   }
 
+  /** The key generated earlier in {@code home}. */
+  static SigningKey at(Path home) {
+    if (!Files.isDirectory(home)) {
+      throw new IllegalArgumentException("no gpg home at " + home);
+    }
+    return new SigningKey(home);
+  }
+
   /** Writes the public key as a binary keyring, the format apt's {@code signed-by=} reads. */
   void exportPublicKey(Path keyring) throws IOException {
     gpg("--output", keyring.toString(), "--export");
