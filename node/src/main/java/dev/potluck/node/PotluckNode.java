@@ -124,7 +124,10 @@ public final class PotluckNode {
     this.config = config;
     this.store = store;
     this.upstream = new Upstream(vertx, config.upstreamTimeout(), config.mirrors());
-    FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL);
+    // A max age shorter than the usual interval between forced revalidations shortens that interval too.
+    java.time.Duration interval = config.metadataMaxAge().compareTo(FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL) < 0
+        ? config.metadataMaxAge() : FreshnessPolicy.DEFAULT_REVALIDATE_INTERVAL;
+    FreshnessPolicy freshness = new FreshnessPolicy(config.metadataMaxAge(), interval);
     this.cache = new LocalCache(vertx, store, upstream, freshness, System::currentTimeMillis);
     cache.useAuthorities(trust.authorities(), false);
     cache.findAuthoritiesWith(new AptMetadataFinder(vertx, cache, trust.apt(), trust.aptSources(),

@@ -24,6 +24,17 @@ public final class PeerApi {
   public static final String TOKEN_HEADER = "X-Potluck-Token";
   public static final String SIZE_HEADER = "X-Potluck-Size";
   public static final String SHA256_HEADER = "X-Potluck-Sha256";
+  /**
+   * Mutable metadata (apt's InRelease, ...) that the LAN revalidates through one member, its keeper:
+   * {@code GET /peer/v1/metadata/{key of the URL}} with the URL in {@link #URL_HEADER}.
+   */
+  public static final String METADATA_PREFIX = "/peer/v1/metadata/";
+  /** The upstream URL a metadata request is for; its key must be the one in the path. */
+  public static final String URL_HEADER = "X-Potluck-Url";
+  /** How old, in seconds, the keeper's copy may be at most (its freshness rules still apply). */
+  public static final String MAX_AGE_HEADER = "X-Potluck-Max-Age";
+  /** When upstream last confirmed the keeper's copy, in milliseconds since the epoch. */
+  public static final String VALIDATED_AT_HEADER = "X-Potluck-Validated-At";
 
   private PeerApi() {}
 
@@ -46,6 +57,15 @@ public final class PeerApi {
   /** The key a check request's path names, or null, by the rules of {@link #keyOf}. */
   public static ObjectKey checkKeyOf(String path) {
     return keyAfter(CHECK_PREFIX, path);
+  }
+
+  public static String metadataPath(ObjectKey urlKey) {
+    return METADATA_PREFIX + urlKey.id();
+  }
+
+  /** The URL key a metadata request's path names, or null, by the rules of {@link #keyOf}. */
+  public static ObjectKey metadataKeyOf(String path) {
+    return keyAfter(METADATA_PREFIX, path);
   }
 
   private static ObjectKey keyAfter(String prefix, String path) {

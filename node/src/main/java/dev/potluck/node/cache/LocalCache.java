@@ -70,6 +70,10 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
+  /** Signed Releases stored whose indexes are being renewed, by URL key: requests wait for them. */
+  private final Map<ObjectKey, Future<Void>> adopting = new HashMap<>();
+  /** Mutable metadata being taken from its keeper on the LAN, by URL key: later requests join. */
+  private final Map<ObjectKey, Future<Source>> fromKeeper = new HashMap<>();
   /** How often one stored object may be re-read at a peer's request. */
   static final long RECHECK_INTERVAL_MILLIS = 60_000;
   private final Map<ObjectKey, Long> lastRecheck = new LinkedHashMap<>() {
@@ -91,6 +95,15 @@ public final class LocalCache {
    * arrives: most packages arrive whole within it, and a wrong one is then a clear 502.
    */
   static final long VERIFY_HOLD_MILLIS = 5_000;
+
+  /**
+   * How long clients wait for a signed Release from upstream to be stored and its indexes renewed
+   * before they get it anyway.
+   */
+  static final long ADOPT_HOLD_MILLIS = 15_000;
+  /** How often a Release whose indexes cannot be had as listed is asked for, all together. */
+  static final int RENEW_ATTEMPTS = 6;
+  static final long RENEW_RETRY_MILLIS = 250;
 
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
@@ -177,6 +190,8 @@ public final class LocalCache {
     int peersWaiting;
     /** Started by {@link #prefetch}: the first request to open it takes it over as its own. */
     boolean prefetched;
+    /** For a signed Release: whether its indexes are renewed before it is served ({@link #renew}). */
+    boolean renews = true;
 
     Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
       this.key = key;
@@ -226,7 +241,7 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
-    if (learning > 0 && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+    if (learning > 0 && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
       Promise<Void> learnt = Promise.promise();
       afterLearning.add(learnt::complete);
       return learnt.future().compose(v -> openNow(url, cacheControl, headOnly, userAgent));
@@ -276,7 +291,25 @@ public final class LocalCache {
 
   /** As {@link #open}, without looking for an authority or counting the answer. */
   private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
+    return answer(url, cacheControl, headOnly, userAgent, true);
+  }
+
+  /**
+   * @param viaKeeper whether mutable metadata may be taken from the LAN's keeper of it; false when
+   *     this node answers as that keeper, which must ask upstream itself
+   */
+  private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
+      boolean viaKeeper) {
     ObjectKey key = keyOf(url);
+    Future<Void> adoption = adopting.get(key);
+    if (adoption != null) {
+      // A new Release is stored but its indexes are not yet here: it is served once they are.
+      return adoption.transform(v -> answer(url, cacheControl, headOnly, userAgent, viaKeeper));
+    }
+    Future<Source> kept = fromKeeper.get(key);
+    if (kept != null) {
+      return kept;
+    }
     Flight flight = flights.get(key);
     if (flight != null && flight.prefetched) {
       flight.prefetched = false;
@@ -293,12 +326,13 @@ public final class LocalCache {
     Disposition prefetchedAs = prefetchedDone.remove(key);
     if (stored.isPresent()) {
       StoredObject object = stored.get();
-      FreshnessPolicy.Decision decision = freshness.decide(ObjectKind.ofPath(url.pathAndQuery()),
+      FreshnessPolicy.Decision decision = freshness.decide(kindOf(url, key),
           object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
       if (decision == FreshnessPolicy.Decision.SERVE) {
         return Future.succeededFuture(new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs));
       }
-      return fetch(key, url, object, userAgent, Origin.upstream(url));
+      return viaKeeper ? refresh(key, url, object, userAgent, cacheControl)
+          : fetch(key, url, object, userAgent, Origin.upstream(url));
     }
     if (headOnly) {
       return head(url, userAgent);
@@ -306,7 +340,123 @@ public final class LocalCache {
     if (routable(url)) {
       return route(key, url, userAgent);
     }
-    return fetch(key, url, null, userAgent, Origin.upstream(url));
+    return viaKeeper ? refresh(key, url, null, userAgent, cacheControl)
+        : fetch(key, url, null, userAgent, Origin.upstream(url));
+  }
+
+  /**
+   * Mutable metadata that must be fetched or revalidated: taken from the member that keeps it for the
+   * LAN, which asks upstream once for all, when there is one, some authority here can check its copy
+   * (or the cluster has a secret) and it keeps this URL; else fetched from upstream as usual. A copy
+   * that fails its check blocklists the keeper and is fetched from upstream instead.
+   */
+  private Future<Source> refresh(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent,
+      RequestCacheControl cacheControl) {
+    MissRouter.Keeper keeper = router == null || !key.equals(ObjectKey.of(url))
+        || !(shareUnverified || authorities.checksCopiesOf(url)) ? null : router.keeperOf(key);
+    if (keeper == null) {
+      return fetch(key, url, stale, userAgent, Origin.upstream(url));
+    }
+    long now = clock.getAsLong();
+    long maxAgeSeconds = freshness.maxAgeMillis(cacheControl) / 1000;
+    counters.peerRequest();
+    Future<Source> taken = KeeperCopy.ask(upstream, keeper, url, maxAgeSeconds, router.peerSecret())
+        .compose(body -> keep(key, url, stale, keeper, body, cacheControl, now))
+        .recover(failure -> {
+          fromKeeper.remove(key);
+          if (failure instanceof KeeperCopy.NotKept) {
+            log.debug("{}: {}; fetching it from upstream", url, failure.getMessage());
+          } else {
+            log.info("{}: could not take it from its keeper, {}: {}; fetching it from upstream", url, keeper.where(),
+                failure.getMessage());
+          }
+          return answer(url, cacheControl, false, userAgent, false);
+        })
+        .andThen(ar -> fromKeeper.remove(key));
+    if (!taken.isComplete()) {
+      fromKeeper.put(key, taken);
+    }
+    return taken;
+  }
+
+  /**
+   * Checks the keeper's copy of {@code url}, then stores it as this node's own (its validation time is
+   * the keeper's) and learns from it. Fails, so that upstream is asked instead, when the copy is wrong
+   * (the keeper is then blocklisted) or older than the client allows.
+   */
+  private Future<Source> keep(ObjectKey key, CanonicalUrl url, StoredObject stale, MissRouter.Keeper keeper,
+      KeeperCopy.Body body, RequestCacheControl cacheControl, long startedAt) {
+    long validatedAt = Math.min(body.validatedAtMillis(), clock.getAsLong());
+    if (freshness.decide(ObjectKind.METADATA, validatedAt, clock.getAsLong(), cacheControl)
+        != FreshnessPolicy.Decision.SERVE) {
+      return Future.failedFuture(new IOException("its copy was confirmed upstream at " + validatedAt
+          + ", longer ago than the client allows"));
+    }
+    learning++;
+    return onWorker(() -> {
+      String problem = authorities.checkCopy(url, body.bytes());
+      if (problem != null && !shareUnverified) {
+        return problem;
+      }
+      if (problem != null) {
+        log.debug("{}: taken from {} unchecked (cluster with a secret): {}", url, keeper.where(), problem);
+      }
+      Sha256 sha256 = Sha256.of(body.bytes());
+      Optional<StoredObject> stored;
+      if (stale != null && stale.meta().sha256().equals(sha256)) {
+        stored = store.markValidated(key, validatedAt, body.etag(), body.lastModified());
+      } else {
+        PartialFile partial = store.createPartial(key, body.bytes().length);
+        try {
+          java.nio.file.Files.write(partial.path(), body.bytes());
+        } catch (IOException | RuntimeException e) {
+          store.discard(partial);
+          throw e;
+        }
+        stored = store.commit(partial, new ObjectMeta(url.toString(), body.bytes().length, sha256, body.contentType(),
+            body.etag(), body.lastModified(), clock.getAsLong(), validatedAt));
+      }
+      if (stored.isEmpty()) {
+        return "it could not be stored here";
+      }
+      authorities.observe(url, stored.get().data(), sha256);
+      return stored.get();
+    }).<Source>compose(result -> {
+      if (result instanceof StoredObject object) {
+        log.debug("{}: taken from its keeper, {}", url, keeper.where());
+        // The keeper holds the indexes it renewed; this node's clients may want others.
+        return renew(url, 0).map(v -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
+      }
+      String why = keeper.where() + " served a copy of " + url + " that failed its check: " + result;
+      counters.verificationFailure();
+      router.keeperFailed(keeper, why);
+      return Future.failedFuture(new IOException(why));
+    }).andThen(ar -> learnt());
+  }
+
+  /**
+   * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
+   * first revalidated upstream (once for all who ask) when older than {@code cacheControl} allows.
+   * Only metadata this node holds or is fetching for its own clients is kept for others: for any other
+   * URL the answer is null, so no peer can make this node fetch something new.
+   */
+  public Future<StoredObject> keepFor(CanonicalUrl url, RequestCacheControl cacheControl) {
+    ObjectKey key = ObjectKey.of(url);
+    if (!key.equals(keyOf(url)) || ObjectKind.ofPath(url.pathAndQuery()) != ObjectKind.METADATA
+        || (store.get(key).isEmpty() && !flights.containsKey(key))) {
+      return Future.succeededFuture(null);
+    }
+    Future<Source> answered = answer(url, cacheControl, false, null, false);
+    Flight flight = flights.get(key);
+    return answered.compose(source -> {
+      if (source instanceof Source.Stored stored) {
+        return Future.succeededFuture(stored.object());
+      }
+      if (source instanceof Source.Live && flight != null) {
+        return flight.settled.future().map(v -> store.get(key).orElse(null));
+      }
+      return Future.succeededFuture(null);
+    });
   }
 
   /**
@@ -314,8 +464,22 @@ public final class LocalCache {
    * which members of a cluster with a secret may vouch for.
    */
   private boolean routable(CanonicalUrl url) {
-    return router != null && ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE
-        && (shareUnverified || authorities.lookup(url) != null);
+    if (router == null) {
+      return false;
+    }
+    if (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
+      return shareUnverified || authorities.lookup(url) != null;
+    }
+    return !keyOf(url).equals(ObjectKey.of(url));
+  }
+
+  /**
+   * Whether {@code url}'s object, known by {@code key}, can change: an index a verified Release lists
+   * (or any file named by its digest) is known by its content, so the copy under that key never goes
+   * stale; the Release moving on gives the URL a new key instead.
+   */
+  private static ObjectKind kindOf(CanonicalUrl url, ObjectKey key) {
+    return key.equals(ObjectKey.of(url)) ? ObjectKind.ofPath(url.pathAndQuery()) : ObjectKind.IMMUTABLE;
   }
 
   /**
@@ -516,7 +680,9 @@ public final class LocalCache {
    */
   private Future<Source> checkBeforeSharing(Source.Stored stored) {
     StoredObject object = stored.object();
-    Expectation authority = authorities.lookup(CanonicalUrl.parse(object.meta().url()));
+    // Known by its digest (an index of an earlier Release, say), re-hashing it is the whole check.
+    Expectation authority = object.key().id().equals(object.meta().sha256().hex()) ? null
+        : authorities.lookup(CanonicalUrl.parse(object.meta().url()));
     return onWorker(() -> StoredCheck.problem(object, authority)).compose(problem -> {
       if (problem == null) {
         checkedForPeers.add(object.key());
@@ -793,6 +959,86 @@ public final class LocalCache {
     });
   }
 
+  /**
+   * Answers a signed Release (apt's InRelease) once it is stored, learnt from and its indexes renewed
+   * ({@link #renew}): the client then gets the Release this node will serve indexes for, which, if the
+   * repository published again meanwhile, is the newer one. Never later than {@link #ADOPT_HOLD_MILLIS}.
+   */
+  private void answerWhenAdopted(Flight flight, Transfer transfer, Disposition disposition) {
+    long timer = vertx.setTimer(ADOPT_HOLD_MILLIS, t -> answerAdopted(flight, transfer, disposition));
+    flight.settled.future().onComplete(v -> {
+      vertx.cancelTimer(timer);
+      answerAdopted(flight, transfer, disposition);
+    });
+  }
+
+  private void answerAdopted(Flight flight, Transfer transfer, Disposition disposition) {
+    if (transfer.completion().failed()) {
+      if (flight.stale != null) {
+        flight.answer.tryComplete(new Source.Stored(flight.stale, Disposition.STALE));
+      } else {
+        flight.answer.tryFail(UpstreamFailure.of(flight.url, transfer.completion().cause()));
+      }
+      return;
+    }
+    Optional<StoredObject> stored = store.get(flight.key);
+    flight.answer.tryComplete(stored.<Source>map(o -> new Source.Stored(o, disposition))
+        .orElseGet(() -> new Source.Live(transfer, disposition)));
+  }
+
+  /** {@link #renew}s the Release at {@code url}, stored under {@code key}; requests for it wait until that is done. */
+  private Future<Void> adopt(ObjectKey key, CanonicalUrl url) {
+    Future<Void> renewed = renew(url, 0);
+    if (!renewed.isComplete()) {
+      adopting.put(key, renewed);
+      renewed.onComplete(v -> adopting.remove(key));
+    }
+    return renewed;
+  }
+
+  /**
+   * Makes sure this node holds the indexes that the signed Release at {@code releaseUrl}, just stored
+   * and learnt from, lists and that clients asked for before (see {@link Authorities#indexesToRenew}),
+   * before that Release is served: the client given it then finds exactly the indexes it names, even
+   * if the repository publishes again a moment later. When one cannot be had as listed (the repository
+   * is publishing: new indexes, old Release), the Release is asked for afresh, a few times.
+   */
+  private Future<Void> renew(CanonicalUrl releaseUrl, int attempt) {
+    List<CanonicalUrl> indexes = authorities.indexesToRenew(releaseUrl);
+    if (indexes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<Void>> learnt = indexes.stream().map(this::learn).toList();
+    return Future.join(learnt).transform(ignored -> {
+      List<CanonicalUrl> missing = indexes.stream().filter(u -> stored(keyOf(u), u).isEmpty()).toList();
+      if (missing.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      if (attempt + 1 >= RENEW_ATTEMPTS) {
+        log.warn("{}: could not get {} as it lists them; serving it anyway", releaseUrl, missing);
+        return Future.succeededFuture();
+      }
+      log.info("{}: {} could not be had as it lists them (the repository is publishing?); asking for it again",
+          releaseUrl, missing);
+      Promise<Void> later = Promise.promise();
+      vertx.setTimer(RENEW_RETRY_MILLIS, t -> later.complete());
+      return later.future().compose(v -> refetchRelease(releaseUrl)).compose(v -> renew(releaseUrl, attempt + 1));
+    });
+  }
+
+  /** Fetches the Release at {@code url} from upstream again (conditionally), without renewing its indexes. */
+  private Future<Void> refetchRelease(CanonicalUrl url) {
+    ObjectKey key = ObjectKey.of(url);
+    Flight running = flights.get(key);
+    if (running != null) {
+      return running.settled.future();
+    }
+    Flight flight = open(key, url, store.get(key).orElse(null), null);
+    flight.renews = false;
+    feed(flight, Origin.upstream(url));
+    return flight.settled.future();
+  }
+
   /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
   private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
     if (flight.over || flight.routed == null) {
@@ -965,6 +1211,8 @@ public final class LocalCache {
       // waiting longer for its headers would time out on a large file: apt gives up after 30 s).
       // Peers follow it as it arrives in any case; the last byte waits for the check everywhere.
       answerWhenVerified(flight, transfer, disposition);
+    } else if (!origin.peer() && authorities.checksCopiesOf(flight.url)) {
+      answerWhenAdopted(flight, transfer, disposition);
     } else {
       flight.answer.complete(new Source.Live(transfer, disposition));
     }
@@ -1057,7 +1305,9 @@ public final class LocalCache {
     }
     flight.feed = null;
     boolean fromUpstream = !flight.fromPeer;
-    if (fromUpstream && mayTeach(flight.url)) {
+    // A peer's copy of an index teaches as much as upstream's once the Release's digest has vouched for it.
+    boolean teaches = mayTeach(flight.url) && (fromUpstream || vouched(flight.authority));
+    if (teaches) {
       // Counted before the transfer's readers get the last byte (this runs as it completes), so that a
       // client's next request already waits for what the authorities learn from this file.
       learning++;
@@ -1078,13 +1328,15 @@ public final class LocalCache {
         log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
         countVerified(flight, fromUpstream);
         checkedForPeers.add(flight.key);
-        if (fromUpstream && ar.result().isPresent()) {
+        if (teaches && ar.result().isPresent()) {
           // Metadata this node fetched itself may be the authority for what comes next.
           StoredObject stored = ar.result().get();
           onWorker(() -> {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
-          }).onComplete(learnt -> flight.settled.tryComplete());
+          }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
+              ? adopt(flight.key, flight.url) : Future.<Void>succeededFuture())
+              .onComplete(learnt -> flight.settled.tryComplete());
         } else {
           flight.settled.tryComplete();
         }
@@ -1102,6 +1354,10 @@ public final class LocalCache {
   private static boolean mayTeach(CanonicalUrl url) {
     String path = url.pathAndQuery();
     return ObjectKind.ofPath(path) == ObjectKind.METADATA || path.toLowerCase(Locale.ROOT).contains("/by-hash/");
+  }
+
+  private static boolean vouched(Expectation authority) {
+    return authority != null && authority.authority() != Authority.OWN_FETCH;
   }
 
   /** One file is learnt from: when none is left, the requests that waited for them go on, in order. */

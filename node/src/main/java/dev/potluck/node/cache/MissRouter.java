@@ -1,5 +1,6 @@
 package dev.potluck.node.cache;
 
+import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
 
@@ -23,6 +24,30 @@ public interface MissRouter {
 
   /** The fetch is over without a copy (its clients got an error); {@code cause} says why. */
   void failed(RoutedFetch fetch, Throwable cause);
+
+  /**
+   * Where the member that revalidates mutable metadata known by {@code urlKey} for the whole LAN (its
+   * keeper) takes requests, when that member is another one and is trusted; null when this node is the
+   * keeper itself, or none is known.
+   */
+  default Keeper keeperOf(ObjectKey urlKey) {
+    return null;
+  }
+
+  /** The cluster secret peer requests are signed with, or null. */
+  default byte[] peerSecret() {
+    return null;
+  }
+
+  /** {@code keeper} served metadata that failed its check here: it is never asked again. */
+  default void keeperFailed(Keeper keeper, String why) {}
+
+  /** A member that keeps metadata for the LAN, and where its peer API is. */
+  record Keeper(NodeId member, String host, int port) {
+    String where() {
+      return "peer " + member + " (" + host + ":" + port + ")";
+    }
+  }
 
   /** This node no longer holds {@code key} (purged, or found wrong): nobody should be sent here for it. */
   default void dropped(ObjectKey key) {}

@@ -1,7 +1,9 @@
 package dev.potluck.node.http;
 
+import dev.potluck.node.cache.Disposition;
 import dev.potluck.node.cache.LocalCache;
 import dev.potluck.node.cache.Source;
+import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.PeerApi;
 import io.vertx.core.Handler;
@@ -9,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import dev.potluck.scheduler.freshness.RequestCacheControl;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +118,13 @@ public final class PeerFront implements Handler<HttpServerRequest> {
           + PeerApi.CHECK_PREFIX + "{key}");
       return;
     }
+    ObjectKey metadataKey = PeerApi.metadataKeyOf(request.uri());
+    if (metadataKey != null && method == HttpMethod.GET) {
+      if (authorised(request, remote)) {
+        keep(request, remote, metadataKey);
+      }
+      return;
+    }
     ObjectKey key = PeerApi.keyOf(request.uri());
     if (key == null) {
       Errors.send(request, 404, "the peer API serves objects by key only: " + PeerApi.OBJECTS_PREFIX + "{64 hex digits}");
@@ -148,6 +158,39 @@ public final class PeerFront implements Handler<HttpServerRequest> {
       Errors.send(request, 403, "this cluster needs a token made with its secret");
     }
     return false;
+  }
+
+  /**
+   * A peer takes its copy of mutable metadata from this node, the LAN's keeper of that URL: answered
+   * with this node's copy, revalidated first if older than the peer allows; 404 for a URL this node
+   * does not keep (it never fetches a URL for a peer that its own clients did not ask for).
+   */
+  private void keep(HttpServerRequest request, String remote, ObjectKey urlKey) {
+    CanonicalUrl url;
+    long maxAgeSeconds;
+    try {
+      url = CanonicalUrl.parse(request.getHeader(PeerApi.URL_HEADER));
+      maxAgeSeconds = Long.parseLong(request.getHeader(PeerApi.MAX_AGE_HEADER));
+    } catch (RuntimeException e) {
+      Errors.send(request, 400, "a metadata request needs its URL in " + PeerApi.URL_HEADER + " and a number of"
+          + " seconds in " + PeerApi.MAX_AGE_HEADER);
+      return;
+    }
+    if (!ObjectKey.of(url).equals(urlKey) || maxAgeSeconds < 0) {
+      Errors.send(request, 400, "the key in the path is not the key of " + PeerApi.URL_HEADER);
+      return;
+    }
+    cache.keepFor(url, new RequestCacheControl(false, maxAgeSeconds)).onComplete(ar -> {
+      if (ar.failed()) {
+        responder.respondFailure(request, ar.cause());
+      } else if (ar.result() == null) {
+        Errors.send(request, 404, "this node does not keep " + url);
+      } else if (takeSlot(request, remote)) {
+        log.debug("kept {} for peer {}", url, remote);
+        request.response().putHeader(PeerApi.VALIDATED_AT_HEADER, Long.toString(ar.result().meta().validatedAtMillis()));
+        responder.respond(request, new Source.Stored(ar.result(), Disposition.HIT));
+      }
+    });
   }
 
   /** A peer found this node's copy of {@code key} wrong: re-read it, and drop it if it is. */

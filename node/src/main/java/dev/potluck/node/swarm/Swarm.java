@@ -175,17 +175,21 @@ public final class Swarm implements MissRouter {
     long now = now();
     // What this node already holds (from before a restart) is shareable at once.
     for (StoredObject object : store.list()) {
-      if (isShareable(object.meta().url())) {
+      if (isShareable(object)) {
         decide(s -> s.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
       }
     }
     timer = vertx.setPeriodic(TICK_MILLIS, t -> tick());
   }
 
-  /** Whether peers may be offered this stored object: immutable kinds only, as for misses. */
-  private static boolean isShareable(String url) {
+  /**
+   * Whether peers may be offered this stored object, as for misses: immutable kinds, and anything kept
+   * under its content's digest (an index its signed Release listed), never mutable metadata by URL.
+   */
+  private static boolean isShareable(StoredObject object) {
     try {
-      return ObjectKind.ofPath(CanonicalUrl.parse(url).pathAndQuery()) == ObjectKind.IMMUTABLE;
+      CanonicalUrl url = CanonicalUrl.parse(object.meta().url());
+      return ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || !object.key().equals(ObjectKey.of(url));
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -267,6 +271,24 @@ public final class Swarm implements MissRouter {
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }
+  }
+
+  @Override
+  public Keeper keeperOf(ObjectKey urlKey) {
+    NodeId keeper = scheduler.arbiterOf(urlKey);
+    PeerDirectory.Endpoint endpoint = keeper == null ? null : peers.endpoint(keeper);
+    return endpoint == null ? null : new Keeper(keeper, endpoint.hostAddress(), endpoint.port());
+  }
+
+  @Override
+  public byte[] peerSecret() {
+    return secret == null ? null : secret.clone();
+  }
+
+  @Override
+  public void keeperFailed(Keeper keeper, String why) {
+    log.warn("blocklisting peer {}: {}", keeper.member(), why);
+    peers.blocklist(keeper.member(), why);
   }
 
   @Override

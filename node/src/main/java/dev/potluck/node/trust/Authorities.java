@@ -48,6 +48,35 @@ public final class Authorities {
     }
   }
 
+  /** Whether some authority can check another member's copy of {@code url}'s mutable metadata. */
+  public boolean checksCopiesOf(CanonicalUrl url) {
+    return repositories.stream().anyMatch(r -> r.checksCopiesOf(url));
+  }
+
+  /**
+   * Null when another member's copy {@code body} of {@code url}'s mutable metadata passes the check of
+   * the authority that knows that kind of file, else why not (also when none does). Worker thread.
+   */
+  public String checkCopy(CanonicalUrl url, byte[] body) {
+    for (MetadataAuthority repository : repositories) {
+      if (repository.checksCopiesOf(url)) {
+        try {
+          return repository.checkCopy(url, body);
+        } catch (RuntimeException e) {
+          return "could not be checked: " + e;
+        }
+      }
+    }
+    return "no authority checks copies of " + url;
+  }
+
+  /** What this node should hold before serving the signed metadata at {@code url} (see {@link MetadataAuthority}). */
+  public List<CanonicalUrl> indexesToRenew(CanonicalUrl url) {
+    List<CanonicalUrl> out = new ArrayList<>();
+    repositories.forEach(r -> out.addAll(r.indexesToRenew(url)));
+    return out;
+  }
+
   /** The repository format of type {@code type}, if this node has it. */
   public <T extends MetadataAuthority> java.util.Optional<T> of(Class<T> type) {
     return repositories.stream().filter(type::isInstance).map(type::cast).findFirst();

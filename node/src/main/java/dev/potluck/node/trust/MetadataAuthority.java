@@ -25,6 +25,33 @@ public interface MetadataAuthority {
    */
   void observe(CanonicalUrl url, Path file, Sha256 sha256);
 
+  /**
+   * Whether this authority can check a copy of {@code url}'s mutable metadata that another member
+   * supplies ({@link #checkCopy}): apt's InRelease, by its signature. Called on the event loop.
+   */
+  default boolean checksCopiesOf(CanonicalUrl url) {
+    return false;
+  }
+
+  /**
+   * Checks {@code body}, another member's copy of {@code url}'s mutable metadata, as this node would
+   * check its own fetch, and that it is no older than what this node already uses (a replayed,
+   * earlier but validly signed file is refused). Worker thread.
+   *
+   * @return null when the copy may be served and learnt from; otherwise why not
+   */
+  default String checkCopy(CanonicalUrl url, byte[] body) {
+    return "no authority checks copies of " + url;
+  }
+
+  /**
+   * The files this node should hold before it serves the signed metadata it just stored at {@code url}
+   * (apt: the indexes its clients asked for, as the new Release lists them); empty when none.
+   */
+  default List<CanonicalUrl> indexesToRenew(CanonicalUrl url) {
+    return List.of();
+  }
+
   /** Repositories whose metadata failed verification (unknown key, bad signature, expired), with why. */
   List<String> problems();
 }

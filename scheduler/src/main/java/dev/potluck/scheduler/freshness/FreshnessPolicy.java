@@ -49,14 +49,19 @@ public final class FreshnessPolicy {
       return Decision.SERVE;
     }
     long age = Math.max(0, nowMillis - validatedAtMillis);
+    return age < maxAgeMillis(request) ? Decision.SERVE : Decision.REVALIDATE;
+  }
+
+  /** How old a copy of metadata may be to answer {@code request} without asking upstream. */
+  public long maxAgeMillis(RequestCacheControl request) {
     if (request.mustRevalidate()) {
-      return age < revalidateIntervalMillis ? Decision.SERVE : Decision.REVALIDATE;
+      return revalidateIntervalMillis;
     }
     long limit = metadataMaxAgeMillis;
     if (request.maxAgeSeconds() >= 0) {
       limit = Math.min(limit, Math.max(request.maxAgeSeconds() * 1000, revalidateIntervalMillis));
     }
-    return age < limit ? Decision.SERVE : Decision.REVALIDATE;
+    return limit;
   }
 
   public Duration metadataMaxAge() {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,6 +40,8 @@ public final class AptAuthority implements MetadataAuthority {
 
   /** The most a Release file may hold before it is taken for something else (Debian's is ~150 KB). */
   static final int MAX_RELEASE_BYTES = 16 << 20;
+  /** The most index paths remembered as wanted per Release folder. */
+  static final int MAX_WANTED = 64;
   /** Indexes seen before their Release was verified, kept until it is; older ones are forgotten. */
   static final int MAX_PENDING = 256;
 
@@ -56,6 +59,8 @@ public final class AptAuthority implements MetadataAuthority {
   /** Package files by index: the key is the index's folder and name without compression suffix. */
   private final Map<String, PackageTable> tables = new ConcurrentHashMap<>();
   private final Map<String, byte[]> unsignedReleases = new ConcurrentHashMap<>();
+  /** By Release folder: the paths of indexes it lists that were looked up (that clients wanted). */
+  private final Map<String, Set<String>> wanted = new ConcurrentHashMap<>();
   private final Map<String, byte[]> detachedSignatures = new ConcurrentHashMap<>();
   private final Map<String, String> problems = new ConcurrentHashMap<>();
   private final LinkedHashMap<String, Observed> pending = new LinkedHashMap<>();
@@ -71,6 +76,10 @@ public final class AptAuthority implements MetadataAuthority {
     if (text.contains("/by-hash/SHA256/")) {
       return byHash(text);
     }
+    Expectation index = listedIndex(text);
+    if (index != null) {
+      return index;
+    }
     for (Map.Entry<String, PackageTable> e : tables.entrySet()) {
       PackageTable.Listed listed = e.getValue().lookup(text);
       if (listed != null) {
@@ -78,6 +87,46 @@ public final class AptAuthority implements MetadataAuthority {
       }
     }
     return null;
+  }
+
+  /**
+   * An index a verified Release lists under its own name ({@code main/binary-amd64/Packages.gz}): while
+   * that Release is the one in use, the index is exactly these bytes, so it is one object on the LAN.
+   */
+  private Expectation listedIndex(String url) {
+    VerifiedRelease release = releaseAbove(url);
+    if (release == null) {
+      return null;
+    }
+    String path = url.substring(release.dir().length());
+    IndexFile listed = release.release().indexes().get(path);
+    if (listed == null) {
+      return null;
+    }
+    Set<String> paths = wanted.computeIfAbsent(release.dir(), d -> ConcurrentHashMap.newKeySet());
+    if (paths.size() < MAX_WANTED) {
+      paths.add(path);
+    }
+    return new Expectation(listed.sha256(), listed.size(), Authority.SIGNED_METADATA, release.source());
+  }
+
+  /**
+   * The indexes a node should hold before it serves the Release at {@code releaseUrl}: those of its
+   * folder that were asked for before and that it lists, so that a client given this Release finds
+   * exactly the indexes it names even if the repository publishes again a moment later. Empty for a
+   * repository with {@code Acquire-By-Hash: yes}, whose clients ask for indexes by digest.
+   */
+  @Override
+  public List<CanonicalUrl> indexesToRenew(CanonicalUrl releaseUrl) {
+    String text = releaseUrl.toString();
+    String dir = text.substring(0, text.lastIndexOf('/') + 1);
+    VerifiedRelease release = releases.get(dir);
+    Set<String> paths = wanted.get(dir);
+    if (release == null || paths == null || release.release().acquireByHash()) {
+      return List.of();
+    }
+    return paths.stream().filter(release.release().indexes()::containsKey).sorted()
+        .map(path -> CanonicalUrl.parse(dir + path)).toList();
   }
 
   /** A by-hash index that a verified Release lists: its size is known too. */
@@ -123,6 +172,45 @@ public final class AptAuthority implements MetadataAuthority {
       log.debug("cannot read {} from the cache: {}", url, e.toString());
     } catch (VerificationException | AptFormatException e) {
       refuse(dir, text + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public boolean checksCopiesOf(CanonicalUrl url) {
+    return url.fileName().equals("InRelease") && url.toString().contains("/dists/");
+  }
+
+  /**
+   * Another member's InRelease: its signature must verify against the keys this host's apt trusts, it
+   * must not have expired, it must be the Release of the suite its folder names, and it must be no
+   * older than the Release this node already uses there.
+   */
+  @Override
+  public String checkCopy(CanonicalUrl url, byte[] body) {
+    String text = url.toString();
+    String dir = text.substring(0, text.lastIndexOf('/') + 1);
+    try {
+      if (body.length > MAX_RELEASE_BYTES) {
+        return "larger than " + MAX_RELEASE_BYTES + " bytes: not a Release file";
+      }
+      ReleaseFile release = ReleaseFile.parse(verifier.verifyClearSigned(body, clock.get()).text());
+      if (release.isExpired(clock.get())) {
+        return "its Valid-Until (" + release.validUntil() + ") has passed";
+      }
+      String suite = dir.substring(dir.lastIndexOf("/dists/") + "/dists/".length(), dir.length() - 1);
+      if ((release.suite() != null || release.codename() != null) && !suite.equals(release.suite())
+          && !suite.equals(release.codename())) {
+        return "it is the Release of suite " + release.suite() + " (codename " + release.codename() + "), not of "
+            + suite;
+      }
+      VerifiedRelease current = releases.get(dir);
+      Instant now = current == null ? null : current.release().date();
+      if (now != null && (release.date() == null || release.date().isBefore(now))) {
+        return "it is dated " + release.date() + ", older than the Release of " + now + " this node already uses";
+      }
+      return null;
+    } catch (VerificationException | AptFormatException e) {
+      return e.getMessage();
     }
   }
 

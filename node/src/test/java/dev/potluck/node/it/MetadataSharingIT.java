@@ -1,0 +1,161 @@
+package dev.potluck.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.potluck.node.apt.AptPrerequisites;
+import dev.potluck.testkit.apt.AptGet;
+import dev.potluck.testkit.apt.AptRepository;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Repository metadata shared LAN-wide: four network-namespace hosts, each with a zero-configuration
+ * node and real apt, and a signed repository (without by-hash, the harder case) on a fifth. The
+ * indexes a verified Release lists cross the upstream link once for the LAN; InRelease is revalidated
+ * once for the LAN by the member that keeps it; and a repository that publishes new releases while
+ * the hosts run {@code apt-get update} never gives apt a mismatched set. Needs root, iproute2, python3
+ * and Debian's apt tools (skips otherwise).
+ */
+@Timeout(value = 420, unit = TimeUnit.SECONDS)
+class MetadataSharingIT {
+
+  private static final int HOSTS = 4;
+  private static final String NODE = "http://" + NamespaceNode.LISTEN + "/";
+  private static final String DIST = "/dists/" + AptRepository.SUITE + "/";
+  private static final String IN_RELEASE = DIST + "InRelease";
+  private static final String PACKAGES_GZ = DIST + "main/binary-all/Packages.gz";
+  /** The node's shortest interval between two revalidations that clients force (apt always does). */
+  private static final long REVALIDATE_INTERVAL_MILLIS = 10_000;
+
+  @TempDir Path work;
+
+  private final AptLan lan = new AptLan();
+  private AptRepository repository;
+  private final List<AptGet> clients = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    lan.close();
+  }
+
+  @Test
+  void aptUpdateOnFourHosts_indexesCrossTheUplinkOnce_inReleaseIsRevalidatedOnceForTheLan() throws Exception {
+    startLan();
+
+    TreeMap<String, Long> cold = updateEverywhere("cold");
+    assertEquals(1, AptLan.gets(lan.origin, PACKAGES_GZ),
+        "Packages.gz, listed by the signed Release, must cross the uplink once for the LAN: " + cold);
+    long coldInRelease = AptLan.gets(lan.origin, IN_RELEASE);
+    assertTrue(coldInRelease >= 1 && coldInRelease <= HOSTS, "cold InRelease requests: " + cold);
+
+    // apt asks with max-age=0: once the nodes' copies are older than the interval, one revalidation
+    // must serve the whole LAN.
+    Thread.sleep(REVALIDATE_INTERVAL_MILLIS + 1_000);
+    TreeMap<String, Long> warm = updateEverywhere("warm");
+    long warmInRelease = AptLan.gets(lan.origin, IN_RELEASE) - coldInRelease;
+    assertEquals(1, warmInRelease, "a warm apt update on every host revalidates InRelease once for the LAN: " + warm);
+    assertEquals(1, AptLan.gets(lan.origin, PACKAGES_GZ), "an unchanged Packages.gz is never fetched again: " + warm);
+    System.out.printf("[figure] apt-get update on %d hosts at once: upstream requests cold %s; after a warm update"
+        + " on all %d (InRelease %d more) %s%n", HOSTS, cold, HOSTS, warmInRelease, warm);
+  }
+
+  @Test
+  void originPublishesWhileHostsUpdate_twentyRounds_aptNeverSeesAMismatchedSet() throws Exception {
+    // Metadata older than a second is revalidated: nearly every round asks upstream, racing the publisher.
+    startLan("--metadata-max-age", "1s");
+    updateEverywhere("first");
+    Random random = new Random(11);
+    ExecutorService publisher = Executors.newSingleThreadExecutor();
+    try {
+      for (int round = 1; round <= 20; round++) {
+        int revision = round;
+        long delay = random.nextInt(400);
+        Future<?> published = publisher.submit(() -> {
+          Thread.sleep(delay);
+          return repository.publish("potluck-extra-" + revision, 1024 + revision, revision);
+        });
+        updateEverywhere("round " + round + " (publishing after " + delay + " ms)");
+        published.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      publisher.shutdownNow();
+    }
+    // Once the max age has passed, every host sees the last release.
+    Thread.sleep(2_000);
+    updateEverywhere("last");
+    for (AptGet client : clients) {
+      String lists = listsText(client);
+      assertTrue(lists.contains("Package: potluck-extra-20"), "every host must see the last release; "
+          + client.sourcesLine());
+    }
+    System.out.printf("[figure] 20 releases published while %d hosts ran apt-get update: no apt errors; upstream"
+        + " requests %s%n", HOSTS, lan.origin.counts());
+  }
+
+  private void startLan(String... nodeArgs) throws Exception {
+    AptPrerequisites.assumeMet();
+    lan.namespaces = NetworkNamespaces.create();
+    NodeProcess.jar();
+    String[] hosts = lan.namespaces.bridge(HOSTS + 1);
+    repository = AptRepository.create(work.resolve("repo"), 3, i -> 64 * 1024, 5L);
+    lan.origin = NamespaceOrigin.start(hosts[HOSTS], "10.204.0." + (HOSTS + 1), repository.root(), 64 << 20, work);
+    String keyring = repository.keyring().toString();
+    for (int i = 0; i < HOSTS; i++) {
+      List<String> args = new ArrayList<>(List.of("--keyring", keyring));
+      args.addAll(List.of(nodeArgs));
+      lan.startNode(hosts[i], work, args.toArray(String[]::new));
+    }
+    lan.awaitWholeView(120);
+    String sources = repository.sourcesLine(lan.origin.url());
+    for (int i = 0; i < HOSTS; i++) {
+      clients.add(AptGet.create(work.resolve("host-" + i), sources, NODE)
+          .withCommandPrefix(NetworkNamespaces.in(hosts[i], List.of())));
+    }
+  }
+
+  /** Runs apt-get update on every host at once; each must be clean. Returns the origin's counts after. */
+  private TreeMap<String, Long> updateEverywhere(String when) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(HOSTS);
+    try {
+      List<Future<AptGet.Result>> runs = new ArrayList<>();
+      for (AptGet client : clients) {
+        runs.add(pool.submit(client::update));
+      }
+      for (Future<AptGet.Result> run : runs) {
+        AptGet.Result result = run.get(120, TimeUnit.SECONDS);
+        try {
+          lan.clean(result);
+        } catch (AssertionError e) {
+          throw new AssertionError("apt-get update, " + when + ": " + e.getMessage(), e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return lan.origin.counts();
+  }
+
+  private static String listsText(AptGet client) throws Exception {
+    Path lists = client.configFile().getParent().resolve("state").resolve("lists");
+    StringBuilder text = new StringBuilder();
+    try (var files = Files.list(lists)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith("_Packages")).toList()) {
+        text.append(Files.readString(file));
+      }
+    }
+    return text.toString();
+  }
+}
