@@ -1,5 +1,8 @@
 package dev.potluck.node.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import dev.potluck.node.trust.Tool;
 import dev.potluck.node.trust.apt.Gpg;
 import dev.potluck.node.trust.rpm.RpmRepository;
@@ -8,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +87,11 @@ class DnfTwoHostsIT {
         TwoHostLan.answers(lan.nodeB()).encode());
     lan.assertFetchedOnceByA(packages);
     lan.assertPeerAnswers(before, packages.size());
+    // Repodata named by its digest (primary, filelists, ...) is one object on the LAN, like a package.
+    Map<String, Long> named = new TreeMap<>(lan.origin().counts());
+    named.keySet().removeIf(request -> !request.matches("GET .*/repodata/[0-9a-f]{64}-[^/]+"));
+    assertFalse(named.isEmpty(), "createrepo_c names its repodata by digest: " + lan.origin().counts());
+    named.forEach((request, count) -> assertEquals(1L, count, request + " must cross the upstream link once: " + named));
   }
 
   /** rpms with random payloads, alpha requiring beta, indexed by createrepo_c, repomd.xml signed. */
