@@ -17,10 +17,11 @@ import java.util.Map;
  * @param messagesSent cluster control messages sent
  * @param messagesReceived cluster control messages received
  * @param blocklisted members never asked again, with the reason
+ * @param share false when this node serves nobody ({@code --no-share})
  */
 public record ClusterStatus(String name, List<Member> members, long peerRequests, long peerBytes,
     int activeUploads, long uploadedBytes, long messagesSent,
-    long messagesReceived, Map<String, String> blocklisted) {
+    long messagesReceived, Map<String, String> blocklisted, boolean share) {
 
   /**
    * One member.
@@ -50,6 +51,7 @@ public record ClusterStatus(String name, List<Member> members, long peerRequests
         .put("uploadedBytes", uploadedBytes)
         .put("messagesSent", messagesSent)
         .put("messagesReceived", messagesReceived)
-        .put("blocklisted", blocked);
+        .put("blocklisted", blocked)
+        .put("share", share);
   }
 }

@@ -92,6 +92,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
 
+  @Option(names = "--no-share", description = "Take files from the other nodes, serve them nothing (a laptop on battery or a metered link): this node never announces what it holds, is never asked to fetch for others, and its peer API refuses objects.")
+  boolean noShare;
+
   @Option(names = "--max-uploads", paramLabel = "N", description = "How many peer downloads this node serves at once (1-1024). Default: 16.")
   String maxUploads;
 
@@ -222,7 +225,8 @@ final class NodeCommand implements Callable<Integer> {
         !noMdns,
         secretFile == null ? null : convert("--secret-file", secretFile, SecretFile::read),
         integer("--max-uploads", maxUploads, defaults.maxUploads()),
-        uploadRate == null ? defaults.uploadRateBytesPerSecond() : convert("--upload-rate", uploadRate, RateText::parse));
+        uploadRate == null ? defaults.uploadRateBytesPerSecond() : convert("--upload-rate", uploadRate, RateText::parse),
+        !noShare);
   }
 
   private static int integer(String option, String value, int fallback) {

@@ -97,6 +97,8 @@ public final class PotluckNode {
   private String clusterName;
   /** "open" or "secret" once in a cluster. */
   private String groupKind = "alone";
+  /** False when the node runs with --no-share. */
+  private boolean shares = true;
   /** The swarm starts before the metrics exist (clients are served last): its timings go here until then. */
   private final LateTimings timings = new LateTimings();
 
@@ -145,7 +147,7 @@ public final class PotluckNode {
    */
   public static Future<PotluckNode> start(NodeConfig config, SwarmConfig swarm) {
     PeerSettings peer = new PeerSettings(new HostPort(swarm.bind().getHostAddress(), swarm.peerPort()), swarm.secret(),
-        new UploadLimits(swarm.maxUploads(), swarm.uploadRateBytesPerSecond()));
+        new UploadLimits(swarm.maxUploads(), swarm.uploadRateBytesPerSecond()), swarm.share());
     return start(config, peer, node -> node.joinSwarm(swarm));
   }
 
@@ -242,7 +244,7 @@ public final class PotluckNode {
         PotluckNode::monotonicMillis);
     peerGuard = guard;
     PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), peer.limits(),
-        System::nanoTime, guard);
+        System::nanoTime, guard, peer.share());
     peerFront = front;
     return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
             .setCompressionSupported(false).setHttp2ClearTextEnabled(false).setIdleTimeout(120))
@@ -285,7 +287,13 @@ public final class PotluckNode {
     // from members; with one, every member is someone the admin let in.
     cache.useAuthorities(cache.authorities(), settings.secret() != null);
     groupKind = settings.secret() != null ? "secret" : "open";
-    return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler), id, cache,
+    shares = settings.share();
+    if (!shares) {
+      LoggerFactory.getLogger(PotluckNode.class).info(
+          "--no-share: this node takes files from its peers and serves them none");
+    }
+    return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler, shares), id,
+            cache,
             store, uploads, Version.current(), timings, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
         .map(joined -> {
@@ -469,7 +477,7 @@ public final class PotluckNode {
     swarm.blocklisted().forEach((node, why) -> blocklisted.put(node.hex(), why));
     return new ClusterStatus(clusterName, members, counters.peerRequests(), counters.peerBytes(),
         peerFront.activeUploads(), peerFront.uploadedBytes(), swarm.messagesSent(),
-        swarm.messagesReceived(), blocklisted);
+        swarm.messagesReceived(), blocklisted, shares);
   }
 
   /**

@@ -44,6 +44,19 @@ public sealed interface Message {
   }
 
   /**
+   * A requester that serves nobody (a node run with {@code --no-share}) asks for an object. The arbiter
+   * answers as it answers a {@link Want}, except that it never offers this requester to anyone: it is
+   * never named as a holder, a relay or a lease heir, and a {@link Grant} to it is no lease (others
+   * asking meanwhile are not told to follow its fetch). Fields as in {@link Want}.
+   */
+  record Take(long requestId, ObjectKey key, String url) implements Message {
+    public Take {
+      requireKey(key, "Take.key");
+      requireText(url, 1, CanonicalUrl.MAX_LENGTH, "Take.url");
+    }
+  }
+
+  /**
    * Arbiter to requester: you hold the fetch lease for {@code key}; fetch it upstream from byte
    * {@code resumeFrom}.
    *

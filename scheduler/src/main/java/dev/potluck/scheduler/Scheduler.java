@@ -15,6 +15,7 @@ import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Take;
 import dev.potluck.protocol.Message.Want;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -79,6 +80,19 @@ import java.util.TreeSet;
  * </ol>
  * Refused messages are counted by {@link RejectReason} ({@link #rejected()}).
  *
+ * <p>A node that serves nobody ({@code shares} false: {@code --no-share}) takes from the LAN like any
+ * other but never becomes a source for another member:
+ * <ol>
+ *   <li>it asks with {@link Take} instead of {@link Want}, and never says {@link Have}, {@link Done},
+ *       {@link Fetching} or {@link Abort}: nothing it holds or fetches is announced. It reports the
+ *       progress of a stream it receives (so that its arbiter can re-point it and tell it the digest),
+ *       and a {@link Drop} once that stream is complete, which ends its part in the key;
+ *   <li>an arbiter that receives a {@code Take} counts the sender as a non-source until it leaves the
+ *       view: never offered as a holder, a relay or a lease heir, and never recorded as a holder
+ *       whatever it claims. A {@link Grant} to it is no lease: a member asking meanwhile is granted a
+ *       fetch of its own rather than told to follow the non-source's.
+ * </ol>
+ *
  * <p>Not thread-safe: one node calls it from one thread.
  */
 public final class Scheduler {
@@ -105,6 +119,10 @@ public final class Scheduler {
 
   private final NodeId self;
   private final SchedulerConfig config;
+  /** Whether this node serves other members (false: {@code --no-share}). */
+  private final boolean shares;
+  /** Members that asked with {@link Take}: never offered to anyone. Kept to the view. */
+  private final Set<NodeId> nonSources = new HashSet<>();
   private final LoadTable loads;
   private List<NodeId> members;
   /** The view again, for membership tests on every message (a list would make them O(N)). */
@@ -131,8 +149,14 @@ public final class Scheduler {
   private final EnumMap<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
 
   public Scheduler(NodeId self, SchedulerConfig config) {
+    this(self, config, true);
+  }
+
+  /** A node that serves other members when {@code shares}, and only takes from them otherwise. */
+  public Scheduler(NodeId self, SchedulerConfig config, boolean shares) {
     this.self = self;
     this.config = config;
+    this.shares = shares;
     this.loads = new LoadTable(config.assignmentWindowMillis());
     this.members = List.of(self);
     this.memberSet = Set.of(self);
@@ -140,6 +164,11 @@ public final class Scheduler {
 
   public NodeId self() {
     return self;
+  }
+
+  /** Whether this node serves other members. */
+  public boolean shares() {
+    return shares;
   }
 
   /** The current view, sorted. */
@@ -171,11 +200,14 @@ public final class Scheduler {
   /** A local client wants {@code key}, which this node does not hold. */
   public List<Action> onRequest(long now, long requestId, ObjectKey key, String url) {
     pending.put(requestId, new Pending(key, url, now + config.requestTimeoutMillis(), Phase.ASKING, 0));
-    return route(now, arbiterOf(key), new Want(requestId, key, url));
+    return route(now, arbiterOf(key), ask(requestId, key, url));
   }
 
   /** This node's fetch (under a lease) or stream has reached {@code bytes}. */
   public List<Action> onLocalProgress(long now, ObjectKey key, long bytes) {
+    if (!shares && !receiving.containsKey(key)) {
+      return List.of(); // its own fetches are nobody's business
+    }
     Long last = progressSentAt.get(key);
     if (last != null && now - last < config.progressIntervalMillis()) {
       return List.of();
@@ -188,6 +220,9 @@ public final class Scheduler {
   public List<Action> onLocalFetchDone(long now, ObjectKey key, String url, long size, Sha256 sha256) {
     fetching.remove(key);
     progressSentAt.remove(key);
+    if (!shares) {
+      return List.of();
+    }
     holdings.put(key, new Local(url, size, sha256));
     return route(now, arbiterOf(key), new Done(key, size, sha256));
   }
@@ -195,8 +230,8 @@ public final class Scheduler {
   /** This node's upstream fetch of {@code key} failed; the lease is given back. */
   public List<Action> onLocalFetchFailed(long now, ObjectKey key, String reason) {
     progressSentAt.remove(key);
-    if (fetching.remove(key) == null) {
-      return List.of();
+    if (fetching.remove(key) == null || !shares) {
+      return List.of(); // a non-source's fetch is no lease: nothing to give back
     }
     return route(now, arbiterOf(key), new Abort(key, clip(reason, Abort.MAX_REASON_LENGTH)));
   }
@@ -245,7 +280,11 @@ public final class Scheduler {
   /** This node now holds a complete, verified copy of {@code key} (received from a peer). */
   public List<Action> onLocalHave(long now, ObjectKey key, String url, long size, Sha256 sha256) {
     progressSentAt.remove(key);
-    receiving.remove(key);
+    Stream streamed = receiving.remove(key);
+    if (!shares) {
+      // Its stream is over: the arbiter stops counting it as a receiver. What it holds stays unannounced.
+      return streamed == null ? List.of() : route(now, arbiterOf(key), new Drop(key));
+    }
     holdings.put(key, new Local(url, size, sha256));
     return route(now, arbiterOf(key), new Have(key, size, sha256));
   }
@@ -271,7 +310,7 @@ public final class Scheduler {
         // Nobody re-pointed this stream: ask the arbiter, which can tell a quiet lease from a live one.
         pending.put(requestId, new Pending(p.key(), p.url(), now + config.leaseTimeoutMillis(), Phase.RECOVERING,
             p.stalls()));
-        actions.addAll(route(now, arbiterOf(p.key()), new Want(requestId, p.key(), p.url())));
+        actions.addAll(route(now, arbiterOf(p.key()), ask(requestId, p.key(), p.url())));
       } else {
         // The cluster did not answer in time: behave like a node on its own.
         pending.remove(requestId);
@@ -308,6 +347,7 @@ public final class Scheduler {
     Set<NodeId> departed = new HashSet<>(old);
     departed.removeAll(sorted);
     departed.forEach(loads::forget);
+    nonSources.retainAll(sorted);
     if (!old.containsAll(members)) {
       lastLoadSentAt = Long.MIN_VALUE; // newcomers learn this node's load (and peer port) at the next tick
     }
@@ -338,7 +378,7 @@ public final class Scheduler {
       }
     }
     for (Map.Entry<ObjectKey, Local> e : fetching.entrySet()) {
-      if (arbiterMoved(e.getKey(), old)) {
+      if (shares && arbiterMoved(e.getKey(), old)) {
         actions.addAll(route(now, arbiterOf(e.getKey()), new Fetching(e.getKey(), e.getValue().url(), 0)));
       }
     }
@@ -349,7 +389,7 @@ public final class Scheduler {
         long wait = p.phase() == Phase.ASKING ? config.requestTimeoutMillis() : config.leaseTimeoutMillis();
         Phase phase = p.phase() == Phase.ASKING ? Phase.ASKING : Phase.RECOVERING;
         pending.put(e.getKey(), new Pending(p.key(), p.url(), now + wait, phase, p.stalls()));
-        actions.addAll(route(now, arbiterOf(p.key()), new Want(e.getKey(), p.key(), p.url())));
+        actions.addAll(route(now, arbiterOf(p.key()), ask(e.getKey(), p.key(), p.url())));
       }
     }
     if (!held.isEmpty()) {
@@ -374,7 +414,10 @@ public final class Scheduler {
       return reject(RejectReason.NOT_ARBITER);
     }
     if (message instanceof Want w) {
-      return arbitrate(now, from, w);
+      return arbitrate(now, from, w, true);
+    } else if (message instanceof Take t) {
+      nonSources.add(from);
+      return arbitrate(now, from, new Want(t.requestId(), t.key(), t.url()), false);
     } else if (message instanceof Grant g) {
       // Either the answer to a Want, or a lease inherited while this node was streaming the key.
       // An arbiter that adopted this stream after a view change does not know the request's id: the
@@ -427,6 +470,10 @@ public final class Scheduler {
       }
       return List.of();
     }
+    if (nonSources.contains(from) && (message instanceof Have || message instanceof Done
+        || message instanceof Fetching)) {
+      return List.of(); // it serves nobody, whatever it claims
+    }
     if (message instanceof Have h) {
       KeyState state = stateOf(h.key());
       boolean fetcher = state.lease != null && state.lease.fetcher.equals(from);
@@ -469,6 +516,7 @@ public final class Scheduler {
       KeyState state = arbitrated.get(d.key());
       if (state != null) {
         state.holders.remove(from);
+        state.receivers.remove(from); // a non-source whose stream is complete
         forgetIfEmpty(d.key(), state);
       }
     } else if (message instanceof Progress p) {
@@ -508,7 +556,8 @@ public final class Scheduler {
 
   // ---- the arbiter's decisions
 
-  private List<Action> arbitrate(long now, NodeId from, Want want) {
+  /** Answers {@code want}; {@code source} false for a {@link Take}, whose sender is offered to nobody. */
+  private List<Action> arbitrate(long now, NodeId from, Want want, boolean source) {
     decisions++;
     ObjectKey key = want.key();
     KeyState state = stateOf(key);
@@ -539,16 +588,22 @@ public final class Scheduler {
         }
       }
       loads.assigned(offered.get(0), now);
-      // Registered as a receiver, so that later requesters can relay from it in turn.
-      state.receivers.put(from, new KeyState.Receiver(offered.get(0), want.requestId()));
+      if (source) {
+        // Registered as a receiver, so that later requesters can relay from it in turn.
+        state.receivers.put(from, new KeyState.Receiver(offered.get(0), want.requestId()));
+      }
       answer = new FetchFrom(want.requestId(), key, offered, state.size, state.sha256);
     } else if (state.lease != null) {
       List<NodeId> sources = streamSources(state, from);
       state.receivers.put(from, new KeyState.Receiver(sources.get(0), want.requestId()));
       answer = new StreamFrom(want.requestId(), key, sources);
-    } else {
+    } else if (source) {
       state.lease = new KeyState.Lease(from, want.requestId(), 0, now);
       answer = new Grant(want.requestId(), key, 0);
+    } else {
+      // It fetches for itself alone: no lease, so the next member to ask is granted its own fetch.
+      answer = new Grant(want.requestId(), key, 0);
+      forgetIfEmpty(key, state);
     }
     if (recovered.isEmpty()) {
       return route(now, from, answer);
@@ -607,7 +662,7 @@ public final class Scheduler {
     List<NodeId> candidates = new ArrayList<>();
     candidates.add(fetcher);
     state.receivers.forEach((node, r) -> {
-      if (!node.equals(requester) && !stalled.contains(node)) {
+      if (!node.equals(requester) && !stalled.contains(node) && !nonSources.contains(node)) {
         candidates.add(node);
       }
     });
@@ -660,7 +715,7 @@ public final class Scheduler {
     long relayBytes = -1;
     for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
       NodeId node = e.getKey();
-      if (!node.equals(requester) && children.getOrDefault(node, 0) < config.maxUploads()
+      if (!node.equals(requester) && !nonSources.contains(node) && children.getOrDefault(node, 0) < config.maxUploads()
           && e.getValue().bytes > relayBytes) {
         relay = node;
         relayBytes = e.getValue().bytes;
@@ -693,7 +748,7 @@ public final class Scheduler {
     NodeId heir = null;
     KeyState.Receiver heirState = null;
     for (Map.Entry<NodeId, KeyState.Receiver> e : state.receivers.entrySet()) {
-      if (memberSet.contains(e.getKey()) && !e.getKey().equals(failed)
+      if (memberSet.contains(e.getKey()) && !e.getKey().equals(failed) && !nonSources.contains(e.getKey())
           && (heirState == null || e.getValue().bytes > heirState.bytes)) {
         heir = e.getKey();
         heirState = e.getValue();
@@ -806,10 +861,15 @@ public final class Scheduler {
   private List<Action> fetchAlone(long now, long requestId, ObjectKey key, String url) {
     List<Action> actions = new ArrayList<>();
     actions.add(new Action.FetchUpstream(requestId, key, url, 0));
-    if (fetching.putIfAbsent(key, new Local(url, -1, null)) == null) {
+    if (fetching.putIfAbsent(key, new Local(url, -1, null)) == null && shares) {
       actions.addAll(route(now, arbiterOf(key), new Fetching(key, url, 0)));
     }
     return actions;
+  }
+
+  /** How this node asks for an object: a {@link Want}, or a {@link Take} when it serves nobody. */
+  private Message ask(long requestId, ObjectKey key, String url) {
+    return shares ? new Want(requestId, key, url) : new Take(requestId, key, url);
   }
 
   private List<Action> route(long now, NodeId to, Message message) {

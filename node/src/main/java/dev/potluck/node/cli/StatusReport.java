@@ -52,7 +52,10 @@ final class StatusReport {
     JsonArray members = cluster.getJsonArray("members", new JsonArray());
     JsonObject blocklisted = cluster.getJsonObject("blocklisted", new JsonObject());
     out.append("cluster  '").append(text(cluster.getValue("name"))).append("', ")
-        .append(count(members.size(), "member")).append("\n\n");
+        .append(count(members.size(), "member"))
+        .append(Boolean.FALSE.equals(cluster.getValue("share"))
+            ? "; this node shares nothing (--no-share): it takes files from peers and serves them none" : "")
+        .append("\n\n");
 
     Map<String, JsonObject> gossip = new LinkedHashMap<>();
     if (swarm != null) {

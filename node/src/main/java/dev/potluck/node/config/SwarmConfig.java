@@ -32,6 +32,8 @@ import java.util.stream.Collectors;
  *     without it stay out
  * @param maxUploads how many peers may download from this node at once
  * @param uploadRateBytesPerSecond the cap on this node's total upload to peers; 0 for none
+ * @param share whether this node serves other members; false ({@code --no-share}): it takes from them,
+ *     never announces what it holds, is never offered as a source, and its peer API refuses objects
  */
 public record SwarmConfig(
     InetAddress bind,
@@ -43,7 +45,8 @@ public record SwarmConfig(
     boolean mdns,
     byte[] secret,
     int maxUploads,
-    long uploadRateBytesPerSecond) {
+    long uploadRateBytesPerSecond,
+    boolean share) {
 
   /** The peer HTTP port, one above the client listener's 7878. */
   public static final int DEFAULT_PEER_PORT = 7879;
@@ -113,6 +116,13 @@ public record SwarmConfig(
     if (uploadRateBytesPerSecond < 0) {
       throw new IllegalArgumentException("upload-rate must not be negative, got " + uploadRateBytesPerSecond);
     }
+  }
+
+  /** A node that shares what it holds. */
+  public SwarmConfig(InetAddress bind, boolean bindIsFallback, int peerPort, int clusterPort, String clusterName,
+      List<InetSocketAddress> seeds, boolean mdns, byte[] secret, int maxUploads, long uploadRateBytesPerSecond) {
+    this(bind, bindIsFallback, peerPort, clusterPort, clusterName, seeds, mdns, secret, maxUploads,
+        uploadRateBytesPerSecond, true);
   }
 
   /** The defaults, bound to {@link #detectBind()}'s address, or to 127.0.0.1 as a fallback. */
@@ -238,13 +248,14 @@ public record SwarmConfig(
         && peerPort == other.peerPort && clusterPort == other.clusterPort
         && clusterName.equals(other.clusterName) && seeds.equals(other.seeds) && mdns == other.mdns
         && Arrays.equals(secret, other.secret)
-        && maxUploads == other.maxUploads && uploadRateBytesPerSecond == other.uploadRateBytesPerSecond;
+        && maxUploads == other.maxUploads && uploadRateBytesPerSecond == other.uploadRateBytesPerSecond
+        && share == other.share;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(bind, bindIsFallback, peerPort, clusterPort, clusterName, seeds, mdns, Arrays.hashCode(secret),
-        maxUploads, uploadRateBytesPerSecond);
+        maxUploads, uploadRateBytesPerSecond, share);
   }
 
   /** Never shows the secret, only whether there is one. */
@@ -255,6 +266,7 @@ public record SwarmConfig(
         + ", seeds=" + seeds.stream().map(s -> s.getAddress().getHostAddress() + ":" + s.getPort())
             .collect(Collectors.joining(", ", "[", "]"))
         + ", mdns=" + mdns + ", secret=" + (secret == null ? "none" : "(hidden)")
-        + ", maxUploads=" + maxUploads + ", uploadRate=" + RateText.format(uploadRateBytesPerSecond) + "]";
+        + ", maxUploads=" + maxUploads + ", uploadRate=" + RateText.format(uploadRateBytesPerSecond)
+        + ", share=" + share + "]";
   }
 }

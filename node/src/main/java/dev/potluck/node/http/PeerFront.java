@@ -41,6 +41,8 @@ public final class PeerFront implements Handler<HttpServerRequest> {
   private final byte[] secret;
   private final Uploads uploads;
   private final ConnectionGuard guard;
+  /** False when the node runs with --no-share: it serves no object to anyone. */
+  private final boolean share;
 
   /**
    * @param secret the cluster secret, or null
@@ -57,16 +59,19 @@ public final class PeerFront implements Handler<HttpServerRequest> {
    */
   public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
       LongSupplier nanoClock) {
-    this(vertx, cache, stallTimeoutMillis, secret, limits, nanoClock, ConnectionGuard.none());
+    this(vertx, cache, stallTimeoutMillis, secret, limits, nanoClock, ConnectionGuard.none(), true);
   }
 
   /**
    * As the other constructors, on a listener whose connections {@code guard} watches (it then runs the
    * close actions of this front's upload slots).
+   *
+   * @param share false for a node run with {@code --no-share}: every object request is answered 403
    */
   public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
-      LongSupplier nanoClock, ConnectionGuard guard) {
+      LongSupplier nanoClock, ConnectionGuard guard, boolean share) {
     this.guard = guard;
+    this.share = share;
     if (limits == null) {
       throw new IllegalArgumentException("the peer front needs upload limits (UploadLimits.NONE for none)");
     }
@@ -131,6 +136,11 @@ public final class PeerFront implements Handler<HttpServerRequest> {
       return;
     }
     if (!authorised(request, remote)) {
+      return;
+    }
+    if (!share) {
+      Errors.send(request, 403, "this node runs with --no-share: it takes files from its peers and serves them none;"
+          + " ask another member");
       return;
     }
     // A fetch granted here a moment ago may not have its first bytes yet: wait for them.

@@ -8,8 +8,9 @@ import dev.potluck.node.config.HostPort;
  * @param listen the LAN address and port (7879 by default)
  * @param secret the cluster secret, or null: with one, every request must carry a token made with it
  * @param limits caps on concurrent uploads and upload rate
+ * @param share false when the node serves nobody ({@code --no-share}): object requests are refused (403)
  */
-public record PeerSettings(HostPort listen, byte[] secret, UploadLimits limits) {
+public record PeerSettings(HostPort listen, byte[] secret, UploadLimits limits, boolean share) {
 
   public static final int DEFAULT_PORT = 7879;
 
@@ -20,6 +21,11 @@ public record PeerSettings(HostPort listen, byte[] secret, UploadLimits limits) 
     if (limits == null) {
       limits = UploadLimits.unlimited();
     }
+  }
+
+  /** A listener that serves objects. */
+  public PeerSettings(HostPort listen, byte[] secret, UploadLimits limits) {
+    this(listen, secret, limits, true);
   }
 
   /** A listener without caps. */

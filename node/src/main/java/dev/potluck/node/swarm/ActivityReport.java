@@ -30,8 +30,11 @@ final class ActivityReport {
   private final FileStore store;
   private final long startedAtMillis;
   private final StreamRates rates = new StreamRates();
+  /** False for a node run with --no-share: what it holds is nobody's business. */
+  private final boolean shares;
 
-  ActivityReport(LocalCache cache, FileStore store, long startedAtMillis) {
+  ActivityReport(LocalCache cache, FileStore store, long startedAtMillis, boolean shares) {
+    this.shares = shares;
     this.cache = cache;
     this.store = store;
     this.startedAtMillis = startedAtMillis;
@@ -51,7 +54,7 @@ final class ActivityReport {
     }
     rates.retain(seen);
     return new Activity(Math.max(0, (now - startedAtMillis) / 1000), cache.counters().upstreamBytes(),
-        cache.counters().peerBytes(), streams, held());
+        cache.counters().peerBytes(), streams, shares ? held() : List.of());
   }
 
   /** The most recently used objects, first. */

@@ -117,14 +117,14 @@ public final class Swarm implements MissRouter {
     this.vertx = vertx;
     this.timings = timings;
     this.context = context;
-    this.scheduler = new Scheduler(self, settings.scheduler());
+    this.scheduler = new Scheduler(self, settings.scheduler(), settings.shares());
     this.cache = cache;
     this.store = store;
     this.uploads = uploads;
     this.secret = settings.cluster().secret() == null ? null : settings.cluster().secret().clone();
     this.peerPort = settings.peerPort();
     this.version = version;
-    this.activity = new ActivityReport(cache, store, startedAtMillis);
+    this.activity = new ActivityReport(cache, store, startedAtMillis, settings.shares());
     this.peers = new PeerDirectory(self, member -> {
       JGroupsCluster c = cluster.getNow(null);
       return c == null ? null : c.hostOf(member);

@@ -10,8 +10,10 @@ import dev.potluck.scheduler.SchedulerConfig;
  * @param mdns whether to announce this node and find peers over mDNS
  * @param peerPort the port the peer API really listens on, gossiped to the other members
  * @param scheduler the scheduler's tunables
+ * @param shares false for a node that serves nobody ({@code --no-share}): see {@code Scheduler}
  */
-public record SwarmSettings(ClusterSettings cluster, boolean mdns, int peerPort, SchedulerConfig scheduler) {
+public record SwarmSettings(ClusterSettings cluster, boolean mdns, int peerPort, SchedulerConfig scheduler,
+    boolean shares) {
 
   public SwarmSettings {
     if (peerPort < 1 || peerPort > 65_535) {

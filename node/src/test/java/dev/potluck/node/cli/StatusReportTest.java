@@ -59,6 +59,19 @@ class StatusReportTest {
   }
 
   @Test
+  void render_noShare_saidOnTheClusterLine() {
+    ClusterStatus sharing = cluster(Map.of());
+    ClusterStatus noShare = new ClusterStatus(sharing.name(), sharing.members(), 3, 9L << 20, 0, 0, 41, 44, Map.of(),
+        false);
+
+    String text = StatusReport.render(status(noShare), null);
+
+    assertTrue(text.contains("\ncluster  'potluck', 2 members; this node shares nothing (--no-share): it takes files"
+        + " from peers and serves them none\n"), text);
+    assertTrue(!StatusReport.render(status(sharing), null).contains("shares nothing"));
+  }
+
+  @Test
   void render_alone_saysSoAndHasNoTable() {
     String text = StatusReport.render(status(null), null);
 
@@ -86,7 +99,7 @@ class StatusReportTest {
     List<ClusterStatus.Member> members = new java.util.ArrayList<>(List.of(
         new ClusterStatus.Member(SELF, true, "10.0.0.5:7879"), new ClusterStatus.Member(OTHER, false, null)));
     blocklisted.keySet().forEach(id -> members.add(new ClusterStatus.Member(id, false, "10.0.0.9:7879")));
-    return new ClusterStatus("potluck", members, 3, 9L << 20, 0, 4L << 20, 41, 44, blocklisted);
+    return new ClusterStatus("potluck", members, 3, 9L << 20, 0, 4L << 20, 41, 44, blocklisted, true);
   }
 
   /** A member as {@code /api/v1/swarm} reports it from the member's gossip. */

@@ -13,6 +13,7 @@ import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Take;
 import dev.potluck.protocol.Message.Want;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
@@ -77,6 +78,7 @@ import java.util.Objects;
  *                  streams List&lt;Stream&gt; (0..16), held List&lt;ObjectKey&gt; (0..64)    30 + streams + 32 h
  *      Stream      key 32, name String, source (1 byte 0: upstream, or 1 then NodeId 16),
  *                  bytes long, size long (-1: unknown), bytesPerSecond long         59 (+16) + name bytes
+ * 14   Take        requestId long, key 32, url String                            46 + url bytes
  * </pre>
  *
  * <p>Tags are stable: a tag is never reused for another type. Adding a message type takes a new tag
@@ -126,6 +128,7 @@ public final class MessageCodec {
   private static final int FETCHING = 11;
   private static final int ANNOUNCE = 12;
   private static final int ACTIVITY = 13;
+  private static final int TAKE = 14;
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -141,6 +144,11 @@ public final class MessageCodec {
     FrameWriter out = new FrameWriter();
     if (message instanceof Want m) {
       out.header(WANT);
+      out.i64(m.requestId());
+      out.hex(m.key().id());
+      out.string(m.url());
+    } else if (message instanceof Take m) {
+      out.header(TAKE);
       out.i64(m.requestId());
       out.hex(m.key().id());
       out.string(m.url());
@@ -284,6 +292,7 @@ public final class MessageCodec {
         case FETCHING -> readFetching(in.type("Fetching"));
         case ANNOUNCE -> readAnnounce(in.type("Announce"));
         case ACTIVITY -> readActivity(in.type("Activity"));
+        case TAKE -> readTake(in.type("Take"));
         default -> throw new MalformedMessageException("unknown message type " + tag);
       };
     } catch (IllegalArgumentException e) {
@@ -309,6 +318,10 @@ public final class MessageCodec {
 
   private static Want readWant(FrameReader in) {
     return new Want(in.i64("requestId"), in.key("key"), in.string("url"));
+  }
+
+  private static Take readTake(FrameReader in) {
+    return new Take(in.i64("requestId"), in.key("key"), in.string("url"));
   }
 
   private static Grant readGrant(FrameReader in) {

@@ -78,6 +78,7 @@ class MessageCodecTest {
         Arguments.of(every.get(11), 12, 76),
         Arguments.of(every.get(12), 13, 30 + (59 + 16 + "hello_2.10-3_amd64.deb".length())
             + (59 + "Packages.xz".length()) + 32),
+        Arguments.of(every.get(13), 14, 46 + Samples.URL.length()),
         Arguments.of(new StreamFrom(1, Samples.KEY, Samples.nodes(16)), 3, 45 + 16 * 16),
         Arguments.of(new Want(1, Samples.KEY, wideUrl), 1, 46 + 9 + 3 * (CanonicalUrl.MAX_LENGTH - 9)));
   }
@@ -97,6 +98,15 @@ class MessageCodecTest {
     assertGolden(new Drop(new ObjectKey(KEY)),
         "50 4c 01 06"
             + KEY);
+  }
+
+  @Test
+  void golden_take() {
+    assertGolden(new Message.Take(7, new ObjectKey(KEY), "http://h/a"),
+        "50 4c 01 0e"
+            + "00 00 00 00 00 00 00 07"
+            + KEY
+            + "00 0a 68 74 74 70 3a 2f 2f 68 2f 61");
   }
 
   @Test
@@ -248,7 +258,7 @@ class MessageCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 14, 77, 255})
+  @ValueSource(ints = {0, 15, 77, 255})
   void decode_unknownType(int tag) {
     byte[] frame = Frames.header(tag).bytes(KEY).build();
     assertEquals("unknown message type " + tag, refusal(frame));

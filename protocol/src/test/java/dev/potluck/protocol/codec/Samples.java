@@ -14,6 +14,7 @@ import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Take;
 import dev.potluck.protocol.Message.Want;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
@@ -65,7 +66,8 @@ final class Samples {
         new Activity(3600, 1_000_000, 4_000_000, List.of(
             new Activity.Stream(KEY, "hello_2.10-3_amd64.deb", node(1), 1000, 1234, 500),
             new Activity.Stream(new ObjectKey("f".repeat(64)), "Packages.xz", null, 10, -1, 0)),
-            List.of(KEY)));
+            List.of(KEY)),
+        new Take(42, KEY, URL));
   }
 
   /** Limits and corner values of every field kind. */
@@ -127,7 +129,7 @@ final class Samples {
   /** A valid message of a random type with random field values, strings mixing 1- to 4-byte UTF-8. */
   static Message random(SplittableRandom r) {
     ObjectKey key = new ObjectKey(randomHex(r, 32));
-    switch (r.nextInt(13)) {
+    switch (r.nextInt(14)) {
       case 0:
         return new Want(r.nextLong(), key, randomText(r, 1, 200));
       case 1:
@@ -155,6 +157,8 @@ final class Samples {
         return new Activity(randomSize(r), randomSize(r), randomSize(r), List.of(new Activity.Stream(key,
             randomText(r, 0, Activity.Stream.MAX_NAME_LENGTH / 2), r.nextBoolean() ? null : randomNodes(r, 1).get(0),
             randomSize(r), r.nextBoolean() ? -1 : randomSize(r), randomSize(r))), List.of(key));
+      case 12:
+        return new Take(r.nextLong(), key, randomText(r, 1, 200));
       default:
         return new Load(r.nextInt(Integer.MAX_VALUE), randomSize(r), r.nextInt(1000), randomSize(r),
             r.nextInt(1, 65_536), randomText(r, 0, Load.MAX_VERSION_LENGTH / 2));
