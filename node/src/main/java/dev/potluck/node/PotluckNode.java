@@ -84,6 +84,11 @@ public final class PotluckNode {
   /** Connections the peer listener keeps open at most: other nodes only, each with a few. */
   static final int MAX_PEER_CONNECTIONS = 256;
   public static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
+  /**
+   * How often published objects past their max age are dropped. Until then they are already no longer
+   * offered to peers ({@link LocalCache#offers}).
+   */
+  static final long EXPIRY_CHECK_MILLIS = 1_000;
 
   private HttpServer server;
   /** Set when the client listener starts; closed by {@link #stop}. */
@@ -211,6 +216,8 @@ public final class PotluckNode {
     if (swarm != null) {
       swarm.onViewChanged(dashboard::changed);
     }
+    // Published objects stop being shared, and go, once their max age has passed.
+    vertx.setPeriodic(EXPIRY_CHECK_MILLIS, t -> cache.dropExpired());
     // The savings chart has a past even for the first visitor.
     vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
     ConnectionGuard guard = new ConnectionGuard(vertx, "client", MAX_CLIENT_CONNECTIONS, REQUEST_HEAD_TIMEOUT_MILLIS,
@@ -426,8 +433,10 @@ public final class PotluckNode {
       var meta = a.object().meta();
       var key = a.object().key();
       complete.add(key);
+      var sharing = meta.sharing() == null ? null : new CachedObject.Sharing(meta.sharing().maxAgeMillis() / 1000,
+          meta.sharing().expiresAtMillis(), meta.sharing().shares(), meta.sharing().maxShares());
       out.add(new CachedObject(key.id(), meta.url(), true, meta.size(), meta.size(), meta.sha256().hex(),
-          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders)));
+          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders), sharing));
     }
     for (LocalCache.InFlight f : cache.inFlight()) {
       if (!complete.contains(f.key())) {

@@ -24,6 +24,9 @@ public interface MissRouter {
   /** The fetch is over without a copy (its clients got an error); {@code cause} says why. */
   void failed(RoutedFetch fetch, Throwable cause);
 
+  /** This node now holds {@code key}'s object (published here): others may be sent here for it. */
+  default void holds(ObjectKey key, String url, long size, Sha256 sha256) {}
+
   /** This node no longer holds {@code key} (purged, or found wrong): nobody should be sent here for it. */
   default void dropped(ObjectKey key) {}
 }

@@ -175,7 +175,7 @@ public final class Swarm implements MissRouter {
     long now = now();
     // What this node already holds (from before a restart) is shareable at once.
     for (StoredObject object : store.list()) {
-      if (isShareable(object.meta().url())) {
+      if (isShareable(object.meta().url()) && cache.offers(object)) {
         decide(s -> s.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
       }
     }
@@ -267,6 +267,11 @@ public final class Swarm implements MissRouter {
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }
+  }
+
+  @Override
+  public void holds(ObjectKey key, String url, long size, Sha256 sha256) {
+    decide(s -> s.onLocalHave(now(), key, url, size, sha256));
   }
 
   @Override
