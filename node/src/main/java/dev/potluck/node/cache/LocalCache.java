@@ -106,6 +106,38 @@ public final class LocalCache {
   private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
   /** Fetches the metadata that would vouch for an object, when this node has not seen it; or null. */
   private AuthorityFinder finder;
+  /** Package caches offered read-only ({@code --import}), or null. */
+  private ImportedFiles imports;
+  /** Runs after the authorities learnt from a file this node fetched. */
+  private Runnable learntListener = () -> { };
+
+  /**
+   * Offers {@code imports}' files to peers from now on, each checked again before it is served; the
+   * node's owner scans them and passes what changed to {@link #offerImported}.
+   */
+  public void shareImported(ImportedFiles imports) {
+    this.imports = imports;
+  }
+
+  /** Runs {@code listener} on the context each time the authorities have learnt from a fetched file. */
+  public void onLearnt(Runnable listener) {
+    this.learntListener = listener;
+  }
+
+  /** Tells the cluster about imported files now offered, and no longer offered. Call on the context. */
+  public void offerImported(ImportedFiles.Changes changes) {
+    if (router == null) {
+      return;
+    }
+    for (ImportedFiles.Entry e : changes.offered()) {
+      router.holds(e.key(), e.asStored().meta().url(), e.size(), e.sha256());
+    }
+    for (ObjectKey key : changes.withdrawn()) {
+      if (store.get(key).isEmpty()) {
+        router.dropped(key);
+      }
+    }
+  }
 
   /**
    * Finds the repository metadata that would vouch for an object this node has no authority for yet
@@ -653,6 +685,9 @@ public final class LocalCache {
       if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
         return checkBeforeSharing(stored);
       }
+      if (source == null && imports != null && imports.has(key)) {
+        return fromImports(key);
+      }
       return Future.succeededFuture(source);
     }
     flight.peersWaiting++;
@@ -661,6 +696,20 @@ public final class LocalCache {
     return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
         .otherwise(failure -> null)
         .andThen(answered -> flight.peersWaiting--);
+  }
+
+  /** An imported file for a peer, checked against its digest first; null (and withdrawn) when it no longer matches. */
+  private Future<Source> fromImports(ObjectKey key) {
+    ImportedFiles files = imports;
+    return onWorker(() -> files.verify(key)).map(entry -> {
+      if (entry == null) {
+        if (router != null && store.get(key).isEmpty()) {
+          router.dropped(key);
+        }
+        return (Source) null;
+      }
+      return new Source.Stored(entry.asStored(), Disposition.HIT);
+    }).otherwise(e -> null);
   }
 
   /**
@@ -673,7 +722,7 @@ public final class LocalCache {
       if (removed.isPresent()) {
         log.info("purged {} ({} bytes, sha256 {})", removed.get().meta().url(), removed.get().size(),
             removed.get().meta().sha256());
-        if (router != null) {
+        if (router != null && (imports == null || !imports.has(key))) {
           router.dropped(key);
         }
       }
@@ -1288,7 +1337,12 @@ public final class LocalCache {
           onWorker(() -> {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
-          }).onComplete(learnt -> flight.settled.tryComplete());
+          }).onComplete(learnt -> {
+            flight.settled.tryComplete();
+            if (mayTeach(flight.url)) {
+              learntListener.run();
+            }
+          });
         } else {
           flight.settled.tryComplete();
         }
