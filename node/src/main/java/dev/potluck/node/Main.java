@@ -1,16 +1,18 @@
 package dev.potluck.node;
 
 import dev.potluck.node.cli.DumpCommand;
+import dev.potluck.node.cli.PublishCommand;
 import dev.potluck.node.cli.PurgeCommand;
 import dev.potluck.node.cli.SetupCommand;
 import dev.potluck.node.cli.StatusCommand;
+import dev.potluck.node.cli.UnpublishCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code potluck} command. */
 @Command(name = "potluck", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
     subcommands = {NodeCommand.class, StatusCommand.class, DumpCommand.class, PurgeCommand.class,
-        SetupCommand.class},
+        SetupCommand.class, PublishCommand.class, UnpublishCommand.class},
     description = "Cooperative download sharing for a LAN: each file crosses the internet link once.")
 public final class Main implements Runnable {
 

@@ -89,6 +89,9 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--apt-sources", paramLabel = "DIR", description = "The folder of this host's apt sources (sources.list, sources.list.d/): the node fetches and verifies their repositories' metadata itself when a package is asked for before it has seen it, and trusts their signed-by keyrings. Default: /etc/apt.")
   Path aptSources;
 
+  @Option(names = "--import", paramLabel = "DIR", description = "Offer the package files in DIR (a package manager's cache: /var/cache/apt/archives, /var/cache/pacman/pkg, dnf's cache) to the LAN, read-only: the node never changes or deletes them, and offers each only while a verified package list it has vouches for its bytes. Repeatable.")
+  List<Path> imports = new ArrayList<>();
+
   @Option(names = "--allow", paramLabel = "CIDR", description = "Also accept clients from this subnet (loopback is always allowed). Repeatable.")
   List<String> allow = new ArrayList<>();
 
@@ -194,7 +197,8 @@ final class NodeCommand implements Callable<Integer> {
         defaults.readerStallTimeout(),
         keyrings.stream().map(k -> convert("--keyring", k, NodeCommand::readableKeyring)).toList(),
         nixKeys.stream().map(k -> convert("--nix-key", k, NixKey::parse)).toList(),
-        aptSources == null ? defaults.aptSources() : aptSources.toAbsolutePath());
+        aptSources == null ? defaults.aptSources() : aptSources.toAbsolutePath(),
+        imports.stream().map(d -> convert("--import", d, NodeCommand::readableFolder)).toList());
   }
 
   private static Path readableKeyring(Path path) {
@@ -202,6 +206,18 @@ final class NodeCommand implements Callable<Integer> {
     if (!java.nio.file.Files.isReadable(absolute)) {
       throw new IllegalArgumentException("cannot read " + absolute + (java.nio.file.Files.exists(absolute)
           ? ": permission denied" : ": no such file or folder"));
+    }
+    return absolute;
+  }
+
+  private static Path readableFolder(Path path) {
+    Path absolute = path.toAbsolutePath();
+    if (!java.nio.file.Files.isDirectory(absolute)) {
+      throw new IllegalArgumentException(absolute + (java.nio.file.Files.exists(absolute) ? " is not a folder"
+          : ": no such folder"));
+    }
+    if (!java.nio.file.Files.isReadable(absolute)) {
+      throw new IllegalArgumentException("cannot read " + absolute + ": permission denied");
     }
     return absolute;
   }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import dev.potluck.dashboard.NodeStatus;
 import dev.potluck.node.cache.CacheCounters;
+import dev.potluck.node.cache.ImportedFiles;
 import dev.potluck.node.cache.LocalCache;
 import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.NodeConfig;
@@ -72,6 +73,11 @@ public final class PotluckNode {
   private final Upstream upstream;
   private final LocalCache cache;
   private final Context context;
+  /** The package caches offered read-only, or null; scanned on workers, {@link #scanImports} on the context. */
+  private final ImportedFiles imports;
+  private boolean importScanRunning;
+  private boolean importScanWanted;
+  private long lastImportScanAt;
   /** The event loop every stateful part is confined to (request handlers run on duplicates of {@link #context}, on this thread). */
   private final Thread loopThread;
   private final long startedAtMillis = System.currentTimeMillis();
@@ -84,6 +90,18 @@ public final class PotluckNode {
   /** Connections the peer listener keeps open at most: other nodes only, each with a few. */
   static final int MAX_PEER_CONNECTIONS = 256;
   public static final long REQUEST_HEAD_TIMEOUT_MILLIS = 20_000;
+  /**
+   * How often published objects past their max age are dropped. Until then they are already no longer
+   * offered to peers ({@link LocalCache#offers}).
+   */
+  static final long EXPIRY_CHECK_MILLIS = 1_000;
+  /**
+   * How often imported package caches are looked at again (besides each time the authorities learn from
+   * fetched metadata); only new or changed files are read.
+   */
+  static final long IMPORT_SCAN_MILLIS = 30_000;
+  /** The least time between two scans of the imported caches. */
+  static final long IMPORT_SCAN_SPACING_MILLIS = 2_000;
 
   private HttpServer server;
   /** Set when the client listener starts; closed by {@link #stop}. */
@@ -134,6 +152,46 @@ public final class PotluckNode {
     cache.useAuthorities(trust.authorities(), false);
     cache.findAuthoritiesWith(new AptMetadataFinder(vertx, cache, trust.apt(), trust.aptSources(),
         AptMetadataFinder.hostArchitectures(), System::currentTimeMillis));
+    this.imports = config.imports().isEmpty() ? null : new ImportedFiles(config.imports());
+    if (imports != null) {
+      cache.shareImported(imports);
+      cache.onLearnt(this::scanImports);
+    }
+  }
+
+  /**
+   * Looks at the imported package caches again, on a worker, and tells the cluster what changed; at
+   * most one scan at a time, and one per {@link #IMPORT_SCAN_SPACING_MILLIS}. Call on the context.
+   */
+  private void scanImports() {
+    if (importScanRunning) {
+      importScanWanted = true;
+      return;
+    }
+    long wait = lastImportScanAt + IMPORT_SCAN_SPACING_MILLIS - monotonicMillis();
+    if (wait > 0) {
+      importScanRunning = true;
+      vertx.setTimer(wait, t -> {
+        importScanRunning = false;
+        scanImports();
+      });
+      return;
+    }
+    importScanRunning = true;
+    importScanWanted = false;
+    vertx.executeBlocking(() -> imports.scan(cache.authorities()), false).onComplete(ar -> {
+      importScanRunning = false;
+      lastImportScanAt = monotonicMillis();
+      if (ar.succeeded()) {
+        cache.offerImported(ar.result());
+      } else {
+        LoggerFactory.getLogger(PotluckNode.class).warn("scanning the imported package caches failed: {}",
+            ar.cause().toString());
+      }
+      if (importScanWanted) {
+        scanImports();
+      }
+    });
   }
 
   /** Opens the store (recovering it), then listens. Fails with a message naming what went wrong. */
@@ -216,6 +274,14 @@ public final class PotluckNode {
     if (swarm != null) {
       swarm.onViewChanged(dashboard::changed);
     }
+    if (imports != null) {
+      LoggerFactory.getLogger(PotluckNode.class).info("offering the package files in {} to the LAN (read-only),"
+          + " each once a verified package list vouches for it", config.imports());
+      scanImports();
+      vertx.setPeriodic(IMPORT_SCAN_MILLIS, t -> scanImports());
+    }
+    // Published objects stop being shared, and go, once their max age has passed.
+    vertx.setPeriodic(EXPIRY_CHECK_MILLIS, t -> cache.dropExpired());
     // The savings chart has a past even for the first visitor.
     vertx.setPeriodic(SavingsHistory.DEFAULT_INTERVAL_MILLIS, t -> feed.sample(System.currentTimeMillis()));
     ConnectionGuard guard = new ConnectionGuard(vertx, "client", MAX_CLIENT_CONNECTIONS, REQUEST_HEAD_TIMEOUT_MILLIS,
@@ -399,7 +465,12 @@ public final class PotluckNode {
     for (Authority a : Authority.values()) {
       verified.put(a.label(), counters.verified(a));
     }
-    return new TrustStatus(swarm == null ? "alone" : groupKind, verified, cache.authorities().problems());
+    TrustStatus.Imports importing = null;
+    if (imports != null) {
+      ImportedFiles.Report report = imports.report();
+      importing = new TrustStatus.Imports(report.dirs(), report.offered(), report.refused());
+    }
+    return new TrustStatus(swarm == null ? "alone" : groupKind, verified, cache.authorities().problems(), importing);
   }
 
   /**
@@ -437,8 +508,10 @@ public final class PotluckNode {
       var meta = a.object().meta();
       var key = a.object().key();
       complete.add(key);
+      var sharing = meta.sharing() == null ? null : new CachedObject.Sharing(meta.sharing().maxAgeMillis() / 1000,
+          meta.sharing().expiresAtMillis(), meta.sharing().shares(), meta.sharing().maxShares());
       out.add(new CachedObject(key.id(), meta.url(), true, meta.size(), meta.size(), meta.sha256().hex(),
-          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders)));
+          meta.storedAtMillis(), a.accessedAtMillis(), arbiter(key), holders(key, holders), sharing));
     }
     for (LocalCache.InFlight f : cache.inFlight()) {
       if (!complete.contains(f.key())) {

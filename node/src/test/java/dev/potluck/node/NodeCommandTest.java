@@ -69,6 +69,27 @@ class NodeCommandTest {
     assertEquals(List.of(NixKey.parse(OFFICE_KEY)), config.nixKeys());
   }
 
+  @Test
+  void toConfig_importsFromFlagsAndConfigFile_repeatable() throws IOException {
+    Path apt = Files.createDirectories(dir.resolve("apt/archives"));
+    Path pacman = Files.createDirectories(dir.resolve("pacman/pkg"));
+    Path file = Files.writeString(dir.resolve("potluck.conf"), "import = " + apt + "\nimport = " + pacman + "\n");
+
+    assertEquals(List.of(apt, pacman), parseNode("--config", file.toString()).withConfigFile().toConfig(ENV).imports());
+    assertEquals(List.of(apt), parse("--import", apt.toString()).toConfig(ENV).imports());
+    assertEquals(List.of(), parse().toConfig(ENV).imports());
+  }
+
+  @Test
+  void toConfig_importOfAMissingFolderOrAFile_namesTheFlag() throws IOException {
+    Path missing = dir.resolve("nope");
+    assertEquals("--import: " + missing + ": no such folder", assertThrows(IllegalArgumentException.class,
+        () -> parse("--import", missing.toString()).toConfig(ENV)).getMessage());
+    Path file = Files.writeString(dir.resolve("a.deb"), "x");
+    assertEquals("--import: " + file + " is not a folder", assertThrows(IllegalArgumentException.class,
+        () -> parse("--import", file.toString()).toConfig(ENV)).getMessage());
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "office-cache-1                 | expected NAME:BASE64",

@@ -4,12 +4,14 @@ import dev.potluck.node.metrics.Timings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.ObjectMeta;
 import dev.potluck.node.store.PartialFile;
+import dev.potluck.node.store.Sharing;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.transfer.ResponseHead;
 import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.VerificationException;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.ContentNames;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.upstream.UpstreamFailure;
@@ -31,6 +33,7 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,6 +119,38 @@ public final class LocalCache {
   private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
   /** Fetches the metadata that would vouch for an object, when this node has not seen it; or null. */
   private AuthorityFinder finder;
+  /** Package caches offered read-only ({@code --import}), or null. */
+  private ImportedFiles imports;
+  /** Runs after the authorities learnt from a file this node fetched. */
+  private Runnable learntListener = () -> { };
+
+  /**
+   * Offers {@code imports}' files to peers from now on, each checked again before it is served; the
+   * node's owner scans them and passes what changed to {@link #offerImported}.
+   */
+  public void shareImported(ImportedFiles imports) {
+    this.imports = imports;
+  }
+
+  /** Runs {@code listener} on the context each time the authorities have learnt from a fetched file. */
+  public void onLearnt(Runnable listener) {
+    this.learntListener = listener;
+  }
+
+  /** Tells the cluster about imported files now offered, and no longer offered. Call on the context. */
+  public void offerImported(ImportedFiles.Changes changes) {
+    if (router == null) {
+      return;
+    }
+    for (ImportedFiles.Entry e : changes.offered()) {
+      router.holds(e.key(), e.asStored().meta().url(), e.size(), e.sha256());
+    }
+    for (ObjectKey key : changes.withdrawn()) {
+      if (store.get(key).isEmpty()) {
+        router.dropped(key);
+      }
+    }
+  }
 
   /**
    * Finds the repository metadata that would vouch for an object this node has no authority for yet
@@ -334,7 +369,7 @@ public final class LocalCache {
       return viaKeeper ? refresh(key, url, object, userAgent, cacheControl)
           : fetch(key, url, object, userAgent, Origin.upstream(url));
     }
-    if (headOnly) {
+    if (headOnly && !ContentNames.isLanOnly(url)) {
       return head(url, userAgent);
     }
     if (routable(url)) {
@@ -424,6 +459,7 @@ public final class LocalCache {
     }).<Source>compose(result -> {
       if (result instanceof StoredObject object) {
         log.debug("{}: taken from its keeper, {}", url, keeper.where());
+        learntListener.run();
         // The keeper holds the indexes it renewed; this node's clients may want others.
         return renew(url, 0).map(v -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
       }
@@ -627,10 +663,179 @@ public final class LocalCache {
    */
   public Source peek(ObjectKey key) {
     Flight flight = flights.get(key);
-    if (flight != null && flight.transfer != null) {
+    if (flight != null && flight.transfer != null && !ContentNames.isLanOnly(flight.url)) {
       return new Source.Live(flight.transfer, Disposition.JOINED);
     }
-    return store.get(key).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
+    return store.get(key).filter(this::offers).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
+  }
+
+  /**
+   * Whether peers may be offered {@code object}: a published one while its {@link Sharing} allows; a
+   * {@code /sha256/} object this node took from the LAN for its own clients never (as with Passim, only
+   * the host that publishes a file shares it, within the limits it set); anything else always.
+   */
+  public boolean offers(StoredObject object) {
+    Sharing sharing = object.meta().sharing();
+    if (sharing != null) {
+      return sharing.offered(clock.getAsLong());
+    }
+    return !ContentNames.isLanOnly(object.meta().url());
+  }
+
+  /**
+   * Counts a peer's GET of {@code object} (from its first byte) against a published object's max share
+   * count, and tells the cluster once the count is reached. Call just before serving it.
+   *
+   * @return whether it may be served: false for a published object no longer offered
+   */
+  public boolean claimShare(StoredObject object) {
+    if (object.meta().sharing() == null) {
+      return offers(object);
+    }
+    Optional<StoredObject> claimed = store.claimShare(object.key(), clock.getAsLong());
+    if (claimed.isEmpty()) {
+      return false;
+    }
+    ObjectKey key = object.key();
+    onWorker(() -> {
+      store.saveSharing(key);
+      return null;
+    }).onFailure(e -> log.warn("cannot save the share count of {}: {}", key, e.toString()));
+    Sharing sharing = claimed.get().meta().sharing();
+    if (sharing.exhausted()) {
+      log.info("published {} was served to peers {} times, its most: no longer offered", key, sharing.shares());
+      if (router != null) {
+        router.dropped(key);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Imports {@code length} bytes from {@code body} into the store as a published object named by their
+   * SHA-256 ({@code /sha256/<hex>}), shared with peers within {@code maxAgeMillis} and
+   * {@code maxShares} (0: no limit), and tells the cluster this node holds it. The store keeps its own
+   * copy. Publishing bytes already published starts their limits afresh.
+   *
+   * @return the stored object; fails with {@link IllegalArgumentException} for bad limits or a body
+   *     that is not {@code length} bytes, with {@link IllegalStateException} when it does not fit in the
+   *     cache, or with the disk's error
+   */
+  public Future<StoredObject> publish(ReadStream<Buffer> body, long length, long maxAgeMillis, int maxShares) {
+    Sharing limits;
+    try {
+      limits = new Sharing(clock.getAsLong(), maxAgeMillis, maxShares, 0);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    if (length < 0) {
+      return Future.failedFuture(new IllegalArgumentException("the body's length must be given (Content-Length)"));
+    }
+    if (length > store.quota()) {
+      return Future.failedFuture(new IllegalStateException(length + " bytes do not fit in the cache quota of "
+          + store.quota() + " bytes; raise --cache-size"));
+    }
+    body.pause();
+    // Named after its digest once that is known; until then after a name no object has.
+    ObjectKey pending = new ObjectKey(Sha256.of("publish " + System.nanoTime() + " " + Math.random()).hex());
+    Promise<StoredObject> done = Promise.promise();
+    onWorker(() -> store.createPartial(pending, length))
+        .compose(partial -> vertx.fileSystem()
+            .open(partial.path().toString(), new OpenOptions().setWrite(true).setCreate(false))
+            .map(file -> new Prepared(partial, file))
+            .andThen(opened -> {
+              if (opened.failed()) {
+                store.discard(partial);
+              }
+            }))
+        .onFailure(done::tryFail)
+        .onSuccess(prepared -> receivePublished(body, prepared, length, limits, done));
+    return done.future();
+  }
+
+  private void receivePublished(ReadStream<Buffer> body, Prepared prepared, long length, Sharing limits,
+      Promise<StoredObject> done) {
+    java.security.MessageDigest digest = Sha256.newDigest();
+    long[] received = {0};
+    Runnable abort = () -> prepared.file().close().onComplete(closed -> onWorker(() -> {
+      store.discard(prepared.partial());
+      return null;
+    }));
+    prepared.file().exceptionHandler(e -> {
+      if (done.tryFail(e)) {
+        abort.run();
+      }
+    });
+    body.handler(chunk -> {
+      received[0] += chunk.length();
+      digest.update(chunk.getBytes());
+      prepared.file().write(chunk);
+      if (prepared.file().writeQueueFull()) {
+        body.pause();
+        prepared.file().drainHandler(v -> body.resume());
+      }
+    });
+    body.exceptionHandler(e -> {
+      if (done.tryFail(e)) {
+        abort.run();
+      }
+    });
+    body.endHandler(v -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (received[0] != length) {
+        done.tryFail(new IllegalArgumentException("received " + received[0] + " bytes, " + length + " announced"));
+        abort.run();
+        return;
+      }
+      prepared.file().close().onComplete(closed -> {
+        if (closed.failed()) {
+          done.tryFail(closed.cause());
+          onWorker(() -> {
+            store.discard(prepared.partial());
+            return null;
+          });
+          return;
+        }
+        Sha256 sha256 = Sha256.of(digest);
+        ObjectKey key = new ObjectKey(sha256.hex());
+        long now = clock.getAsLong();
+        ObjectMeta meta = new ObjectMeta(ContentNames.lanUrl(sha256).toString(), length, sha256,
+            "application/octet-stream", null, null, now, now, limits);
+        PartialFile partial = new PartialFile(key, prepared.partial().path(), prepared.partial().reservedBytes());
+        onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
+          if (ar.failed()) {
+            done.fail(ar.cause());
+          } else if (ar.result().isEmpty()) {
+            done.fail(new IllegalStateException(length + " bytes do not fit in the cache now (quota " + store.quota()
+                + " bytes, the rest held by downloads under way); try again later or raise --cache-size"));
+          } else {
+            StoredObject stored = ar.result().get();
+            checkedForPeers.add(key);
+            log.info("published {} ({} bytes) for {} s, at most {} shares", sha256, length,
+                limits.maxAgeMillis() / 1000, limits.maxShares() == 0 ? "unlimited" : limits.maxShares());
+            if (router != null) {
+              router.holds(key, meta.url(), length, sha256);
+            }
+            done.complete(stored);
+          }
+        });
+      });
+    });
+    body.resume();
+  }
+
+  /** Drops the published objects whose max age has passed (and tells the cluster); call now and then. */
+  public void dropExpired() {
+    long now = clock.getAsLong();
+    for (StoredObject object : store.list()) {
+      Sharing sharing = object.meta().sharing();
+      if (sharing != null && sharing.expired(now)) {
+        log.info("published {} reached its max age of {} s: dropping it", object.key(), sharing.maxAgeMillis() / 1000);
+        purge(object.key());
+      }
+    }
   }
 
   /**
@@ -645,6 +850,9 @@ public final class LocalCache {
       if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
         return checkBeforeSharing(stored);
       }
+      if (source == null && imports != null && imports.has(key)) {
+        return fromImports(key);
+      }
       return Future.succeededFuture(source);
     }
     flight.peersWaiting++;
@@ -653,6 +861,20 @@ public final class LocalCache {
     return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
         .otherwise(failure -> null)
         .andThen(answered -> flight.peersWaiting--);
+  }
+
+  /** An imported file for a peer, checked against its digest first; null (and withdrawn) when it no longer matches. */
+  private Future<Source> fromImports(ObjectKey key) {
+    ImportedFiles files = imports;
+    return onWorker(() -> files.verify(key)).map(entry -> {
+      if (entry == null) {
+        if (router != null && store.get(key).isEmpty()) {
+          router.dropped(key);
+        }
+        return (Source) null;
+      }
+      return new Source.Stored(entry.asStored(), Disposition.HIT);
+    }).otherwise(e -> null);
   }
 
   /**
@@ -665,7 +887,7 @@ public final class LocalCache {
       if (removed.isPresent()) {
         log.info("purged {} ({} bytes, sha256 {})", removed.get().meta().url(), removed.get().size(),
             removed.get().meta().sha256());
-        if (router != null) {
+        if (router != null && (imports == null || !imports.has(key))) {
           router.dropped(key);
         }
       }
@@ -811,6 +1033,11 @@ public final class LocalCache {
     if (flight.over) {
       return;
     }
+    if (!origin.peer() && ContentNames.isLanOnly(flight.url)) {
+      // Its own turn, not the caller's: the router may be in the middle of steering this flight.
+      vertx.runOnContext(v -> noLanSource(flight));
+      return;
+    }
     int generation = ++flight.generation;
     dropFeed(flight);
     long from = flight.transfer == null ? 0 : flight.transfer.received();
@@ -844,6 +1071,33 @@ public final class LocalCache {
             resumed(flight, origin, ar.result(), from, generation);
           }
         });
+  }
+
+  /**
+   * A {@code /sha256/<hex>} object that no node on the LAN offers (or none that could send it whole):
+   * such a name has no upstream, so its clients get a 404 that says so.
+   */
+  private void noLanSource(Flight flight) {
+    if (flight.over) {
+      return;
+    }
+    UpstreamFailure missing = new UpstreamFailure(404, "no node on the LAN shares " + flight.key.id()
+        + (flight.transfer == null ? "" : " whole (its source stopped after " + flight.transfer.received() + " bytes)")
+        + "; a /sha256/ name has no upstream to fetch it from: publish the file on a node with 'potluck publish FILE'");
+    dropFeed(flight);
+    if (flight.transfer != null) {
+      flight.transfer.fail(missing);
+      return;
+    }
+    discardPrepared(flight);
+    flights.remove(flight.key);
+    flight.over = true;
+    flight.settled.tryComplete();
+    log.info("{}: {}", flight.url, missing.getMessage());
+    flight.answer.fail(missing);
+    if (flight.routed != null) {
+      router.failed(flight.routed, missing);
+    }
   }
 
   private void dropFeed(Flight flight) {
@@ -1336,12 +1590,20 @@ public final class LocalCache {
             return null;
           }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
               ? adopt(flight.key, flight.url) : Future.<Void>succeededFuture())
-              .onComplete(learnt -> flight.settled.tryComplete());
+              .onComplete(learnt -> {
+                flight.settled.tryComplete();
+                if (mayTeach(flight.url)) {
+                  learntListener.run();
+                }
+              });
         } else {
           flight.settled.tryComplete();
         }
         if (flight.routed != null) {
           router.stored(flight.routed, meta.size(), sha256);
+          if (ar.result().isPresent() && !offers(ar.result().get())) {
+            router.dropped(flight.key);
+          }
         }
       }
     });

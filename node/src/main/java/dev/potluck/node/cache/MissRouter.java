@@ -49,6 +49,9 @@ public interface MissRouter {
     }
   }
 
+  /** This node now holds {@code key}'s object (published here): others may be sent here for it. */
+  default void holds(ObjectKey key, String url, long size, Sha256 sha256) {}
+
   /** This node no longer holds {@code key} (purged, or found wrong): nobody should be sent here for it. */
   default void dropped(ObjectKey key) {}
 }

@@ -23,7 +23,7 @@ final class DumpReport {
     if (list.isEmpty()) {
       return "the cache is empty\n";
     }
-    Table table = new Table(">SIZE", "STORED", "LAST USED", ">HOLDERS", "SHA256", "URL");
+    Table table = new Table(">SIZE", "STORED", "LAST USED", ">HOLDERS", ">MAX AGE", ">SHARES", "SHA256", "URL");
     for (Object o : list) {
       if (!(o instanceof JsonObject object)) {
         continue;
@@ -39,8 +39,11 @@ final class DumpReport {
         size = StatusReport.bytes(StatusReport.number(object, "received")) + " so far";
       }
       JsonArray holders = object.getValue("holders") instanceof JsonArray h ? h : null;
+      JsonObject sharing = object.getValue("sharing") instanceof JsonObject j ? j : null;
       table.row(size, complete ? time(object.getValue("storedAt")) : "fetching", time(object.getValue("lastAccess")),
-          holders == null ? null : Integer.toString(holders.size()), object.getString("sha256"),
+          holders == null ? null : Integer.toString(holders.size()),
+          sharing == null ? null : duration(StatusReport.number(sharing, "maxAge")),
+          sharing == null ? null : shares(sharing), object.getString("sha256"),
           StatusReport.text(object.getValue("url")));
     }
     long complete = StatusReport.number(objects, "complete");
@@ -48,7 +51,27 @@ final class DumpReport {
     return table.render() + "\n" + complete + " complete object" + (complete == 1 ? "" : "s") + ", "
         + StatusReport.bytes(StatusReport.number(objects, "bytes"))
         + (partial > 0 ? "; " + partial + " being fetched" : "")
-        + "; HOLDERS is known on the object's arbiter only\n";
+        + "; HOLDERS is known on the object's arbiter only; MAX AGE and SHARES (served to peers / most) are"
+        + " those of objects published here\n";
+  }
+
+  /** Seconds as the largest whole unit that fits: {@code 90s}, {@code 15m}, {@code 2h}, {@code 7d}. */
+  static String duration(long seconds) {
+    if (seconds % 86_400 == 0 && seconds > 0) {
+      return seconds / 86_400 + "d";
+    }
+    if (seconds % 3_600 == 0 && seconds > 0) {
+      return seconds / 3_600 + "h";
+    }
+    if (seconds % 60 == 0 && seconds > 0) {
+      return seconds / 60 + "m";
+    }
+    return seconds + "s";
+  }
+
+  private static String shares(JsonObject sharing) {
+    long most = StatusReport.number(sharing, "maxShares");
+    return StatusReport.number(sharing, "shares") + "/" + (most == 0 ? "any" : Long.toString(most));
   }
 
   private static String time(Object iso) {

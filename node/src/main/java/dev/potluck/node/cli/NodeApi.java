@@ -127,6 +127,56 @@ final class NodeApi {
     throw notANode("DELETE " + path + " answered HTTP " + code + firstLine(response.body()));
   }
 
+  /** How long a publish may take to upload and store its file. */
+  private static final Duration PUBLISH_TIMEOUT = Duration.ofHours(1);
+
+  /**
+   * {@code POST /api/v1/published}: uploads {@code file} for the node to store and share.
+   *
+   * @return the node's answer: sha256, size, path, maxAge, maxShares, expiresAt
+   * @throws NodeApiException when the node cannot be asked or refuses (its message says why)
+   */
+  JsonObject publish(java.nio.file.Path file, long maxAgeSeconds, int maxShares) {
+    String path = "/api/v1/published?max-age=" + maxAgeSeconds + "&max-shares=" + maxShares;
+    HttpRequest.BodyPublisher body;
+    try {
+      body = HttpRequest.BodyPublishers.ofFile(file);
+    } catch (java.io.FileNotFoundException e) {
+      throw new NodeApiException("cannot read " + file + ": " + e.getMessage());
+    }
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + path)).POST(body)
+        .header("Content-Type", "application/octet-stream"), path, PUBLISH_TIMEOUT);
+    JsonObject answer = answer(response, "POST /api/v1/published");
+    if (response.statusCode() != 200 || !(answer.getValue("sha256") instanceof String)) {
+      throw new NodeApiException(answer.getString("error", "the node did not publish " + file));
+    }
+    return answer;
+  }
+
+  /**
+   * {@code DELETE /api/v1/published/{sha256}}.
+   *
+   * @return whether the node held it
+   */
+  boolean unpublish(String sha256) {
+    String path = "/api/v1/published/" + sha256;
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), path);
+    JsonObject answer = answer(response, "DELETE " + path);
+    if (answer.getString("error") != null || !(answer.getValue("unpublished") instanceof Boolean)) {
+      throw new NodeApiException(answer.getString("error", "the node did not answer whether it unpublished " + sha256));
+    }
+    return answer.getBoolean("unpublished");
+  }
+
+  /** The JSON of an answer from the publishing API, which an older node does not have. */
+  private JsonObject answer(HttpResponse<String> response, String what) {
+    String type = response.headers().firstValue("Content-Type").orElse("");
+    if (response.statusCode() == 404 && !type.startsWith("application/json")) {
+      throw new NodeApiException(base + " does not publish files (" + what + " answered 404): is it an older node?");
+    }
+    return json(response, what);
+  }
+
   private JsonObject get(String path, boolean required) {
     HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + path)).GET(), path);
     int code = response.statusCode();
@@ -140,14 +190,18 @@ final class NodeApi {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request, String path) {
+    return send(request, path, ANSWER_TIMEOUT);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request, String path, Duration timeout) {
     try {
-      return http.send(request.timeout(ANSWER_TIMEOUT).header("Accept", "application/json").build(),
+      return http.send(request.timeout(timeout).header("Accept", "application/json").build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (HttpConnectTimeoutException e) {
       throw noNode("nothing accepted a connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
     } catch (HttpTimeoutException e) {
       throw new NodeApiException(base + " accepted the connection but did not answer " + path + " within "
-          + ANSWER_TIMEOUT.toSeconds() + " s");
+          + timeout.toSeconds() + " s");
     } catch (ConnectException e) {
       throw noNode("connection refused");
     } catch (IOException e) {

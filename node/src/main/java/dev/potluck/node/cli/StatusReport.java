@@ -45,6 +45,22 @@ final class StatusReport {
           .append(", to peers ").append(bytes(number(cluster, "uploadedBytes")));
     }
     out.append('\n');
+    JsonObject imports = object(status, "trust").getValue("imports") instanceof JsonObject j ? j : null;
+    if (imports != null) {
+      out.append("imports  ").append(count(number(imports, "offered"), "file")).append(" offered to the LAN, ")
+          .append(number(imports, "refused")).append(" not");
+      JsonObject why = object(imports, "refusedBecause");
+      if (!why.isEmpty()) {
+        out.append(" (");
+        String sep = "";
+        for (String reason : why.fieldNames()) {
+          out.append(sep).append(number(why, reason)).append(": ").append(reason);
+          sep = "; ";
+        }
+        out.append(')');
+      }
+      out.append('\n');
+    }
     if (cluster == null) {
       out.append("cluster  none: this node runs alone\n");
       return out.toString();

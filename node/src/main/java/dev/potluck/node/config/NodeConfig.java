@@ -25,6 +25,8 @@ import java.util.Set;
  * @param aptSources the folder holding this host's apt sources ({@code sources.list}, {@code
  *     sources.list.d/}): the repositories whose metadata the node fetches itself when it has not seen it,
  *     and whose {@code signed-by} keyrings it trusts
+ * @param imports package caches (folders) whose files the node offers to the LAN, read-only, once a
+ *     verified package list vouches for them
  */
 public record NodeConfig(
     HostPort listen,
@@ -37,7 +39,8 @@ public record NodeConfig(
     Duration readerStallTimeout,
     List<Path> keyrings,
     List<NixKey> nixKeys,
-    Path aptSources) {
+    Path aptSources,
+    List<Path> imports) {
 
   /** The client listener: loopback only, so a default node is never an open proxy. */
   public static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 7878);
@@ -62,6 +65,12 @@ public record NodeConfig(
     allow = List.copyOf(allow);
     keyrings = List.copyOf(keyrings);
     nixKeys = List.copyOf(nixKeys);
+    imports = List.copyOf(imports);
+    for (Path dir : imports) {
+      if (!dir.isAbsolute()) {
+        throw new IllegalArgumentException("import: '" + dir + "' is not an absolute path");
+      }
+    }
     Set<String> names = new HashSet<>();
     for (Mirror m : mirrors) {
       if (!names.add(m.name())) {
@@ -73,6 +82,14 @@ public record NodeConfig(
     if (metadataMaxAge.isNegative()) {
       throw new IllegalArgumentException("metadata-max-age must not be negative");
     }
+  }
+
+  /** A configuration that imports no package cache. */
+  public NodeConfig(HostPort listen, Path cacheDir, long cacheSize, List<Mirror> mirrors, List<Cidr> allow,
+      Duration metadataMaxAge, Duration upstreamTimeout, Duration readerStallTimeout, List<Path> keyrings,
+      List<NixKey> nixKeys, Path aptSources) {
+    this(listen, cacheDir, cacheSize, mirrors, allow, metadataMaxAge, upstreamTimeout, readerStallTimeout, keyrings,
+        nixKeys, aptSources, List.of());
   }
 
   /** A configuration that trusts only the host's own repository keys. */
@@ -99,7 +116,7 @@ public record NodeConfig(
   public static NodeConfig defaults(Map<String, String> env) {
     return new NodeConfig(DEFAULT_LISTEN, defaultCacheDir(env), DEFAULT_CACHE_SIZE, List.of(), List.of(),
         DEFAULT_METADATA_MAX_AGE, DEFAULT_UPSTREAM_TIMEOUT, DEFAULT_READER_STALL_TIMEOUT, List.of(), List.of(),
-        DEFAULT_APT_SOURCES);
+        DEFAULT_APT_SOURCES, List.of());
   }
 
   /** {@code $XDG_CACHE_HOME/potluck}, else {@code ~/.cache/potluck}, as the XDG base directory spec says. */

@@ -2,8 +2,10 @@ package dev.potluck.node.http;
 
 import dev.potluck.node.cache.LocalCache;
 import dev.potluck.node.config.Mirror;
+import dev.potluck.node.trust.ContentNames;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.InvalidUrlException;
+import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client listener's front door. Absolute-form requests ({@code GET http://host/path}) are proxy
- * requests; {@code /mirror/{name}/…} maps onto a configured upstream; everything else (the API, the
- * dashboard) goes to {@code local}. {@code CONNECT} opens an uncached tunnel ({@link ConnectTunnel}).
+ * requests; {@code /mirror/{name}/…} maps onto a configured upstream; {@code /sha256/<hex>} is the
+ * object with that digest, from this node's store or the LAN (it has no upstream); {@link PublishApi}
+ * takes loopback clients' publishing; everything else (the API, the dashboard) goes to {@code local}. {@code CONNECT} opens an uncached tunnel ({@link ConnectTunnel}).
  * Strangers are refused with a message saying why.
  */
 public final class ClientFront implements Handler<HttpServerRequest> {
@@ -29,6 +32,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   /** Off unless the node runs with its access-log option; see {@link #logWhenEnded}. */
   private static final Logger accessLog = LoggerFactory.getLogger("dev.potluck.access");
   private static final String MIRROR_PREFIX = "/mirror/";
+  private static final String CONTENT_PREFIX = "/sha256/";
 
   /**
    * Pipelined GETs waiting on one connection behind the request being answered whose fetches start at
@@ -43,6 +47,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   private final ServedBytes served = new ServedBytes();
   private final Handler<HttpServerRequest> local;
   private final ConnectTunnel tunnel;
+  private final PublishApi publishing;
 
   public ClientFront(Vertx vertx, AccessPolicy access, LocalCache cache, List<Mirror> mirrors, long stallTimeoutMillis,
       Handler<HttpServerRequest> local) {
@@ -51,6 +56,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
     this.responder = new ObjectResponder(vertx, stallTimeoutMillis, served);
     this.local = local;
     this.tunnel = new ConnectTunnel(vertx, stallTimeoutMillis);
+    this.publishing = new PublishApi(cache);
     mirrors.forEach(m -> this.mirrors.put(m.name(), m));
   }
 
@@ -100,6 +106,15 @@ public final class ClientFront implements Handler<HttpServerRequest> {
       serve(request, uri);
     } else if (uri.startsWith(MIRROR_PREFIX)) {
       serveMirror(request, uri.substring(MIRROR_PREFIX.length()));
+    } else if (uri.startsWith(CONTENT_PREFIX)) {
+      serveContent(request);
+    } else if (PublishApi.owns(request.path())) {
+      if (!AccessPolicy.isLoopback(remote)) {
+        log.warn("refused {} {} from {}: publishing is for clients on this host", request.method(), request.uri(), remote);
+        Errors.send(request, 403, "only clients on this host (loopback) may publish or unpublish; " + remote + " is not");
+        return;
+      }
+      publishing.handle(request);
     } else {
       local.handle(request);
     }
@@ -160,6 +175,18 @@ public final class ClientFront implements Handler<HttpServerRequest> {
       return;
     }
     serve(request, url);
+  }
+
+  /** {@code /sha256/<hex>}: the object with that SHA-256, verified against the name wherever it comes from. */
+  private void serveContent(HttpServerRequest request) {
+    Sha256 sha256;
+    try {
+      sha256 = ContentNames.parseLanPath(request.path());
+    } catch (IllegalArgumentException e) {
+      Errors.send(request, 400, e.getMessage());
+      return;
+    }
+    serve(request, ContentNames.lanUrl(sha256));
   }
 
   private void serve(HttpServerRequest request, String rawUrl) {

@@ -125,7 +125,10 @@ public final class PeerFront implements Handler<HttpServerRequest> {
     }
     ObjectKey metadataKey = PeerApi.metadataKeyOf(request.uri());
     if (metadataKey != null && method == HttpMethod.GET) {
-      if (authorised(request, remote)) {
+      if (!share) {
+        // Not kept here: the asker revalidates upstream itself.
+        Errors.send(request, 404, "this node runs with --no-share: it keeps no metadata for its peers");
+      } else if (authorised(request, remote)) {
         keep(request, remote, metadataKey);
       }
       return;
@@ -225,12 +228,24 @@ public final class PeerFront implements Handler<HttpServerRequest> {
     if (method == HttpMethod.GET && !takeSlot(request, remote)) {
       return;
     }
+    if (method == HttpMethod.GET && source instanceof Source.Stored stored && fromFirstByte(request)
+        && !cache.claimShare(stored.object())) {
+      // Published with a max share count, reached a moment ago by another peer's request.
+      Errors.send(request, 404, "this node no longer shares " + key.id() + ": it was served as often as its publisher allowed");
+      return;
+    }
     if (source instanceof Source.Stored stored) {
       request.response()
           .putHeader(PeerApi.SIZE_HEADER, Long.toString(stored.object().size()))
           .putHeader(PeerApi.SHA256_HEADER, stored.object().meta().sha256().hex());
     }
     responder.respond(request, source);
+  }
+
+  /** Whether a GET asks for the body from its start: a new share, not a resumption of one. */
+  private static boolean fromFirstByte(HttpServerRequest request) {
+    String range = request.getHeader("Range");
+    return range == null || range.replace(" ", "").startsWith("bytes=0-");
   }
 
   /**

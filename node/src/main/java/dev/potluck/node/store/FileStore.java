@@ -68,6 +68,8 @@ public final class FileStore {
   /** Test hook: where to announce a pause between a commit's renames and its folder's fsync, or null. */
   private final Path pauseBeforeDirectorySync;
   private long evictions;
+  /** Held (never with {@code this}) while a sidecar is rewritten, so that two rewrites never share its temp file. */
+  private final Object sidecarWrites = new Object();
 
   private FileStore(Path root, long quota, LongSupplier clock) {
     this.objectsDir = root.resolve("objects");
@@ -306,11 +308,7 @@ public final class FileStore {
       return Optional.empty();
     }
     ObjectMeta meta = current.meta().withValidation(nowMillis, etag, lastModified);
-    Path sidecar = metaPath(key);
-    Path temp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
-    writeDurably(temp, meta.toJson());
-    move(temp, sidecar);
-    syncDirectory(sidecar.getParent());
+    writeSidecar(key, meta);
     StoredObject updated = new StoredObject(key, current.data(), meta);
     synchronized (this) {
       if (index.get(key) == current) {
@@ -318,6 +316,48 @@ public final class FileStore {
       }
     }
     return Optional.of(updated);
+  }
+
+  /**
+   * Counts one more serving of a published object to a peer, in memory, if it is still offered (see
+   * {@link Sharing#offered}); {@link #saveSharing} then makes the count durable. Fast: no disk I/O.
+   *
+   * @return the object with its new count, or empty when it is not stored, not published, expired, or
+   *     was served as often as allowed
+   */
+  public synchronized Optional<StoredObject> claimShare(ObjectKey key, long nowMillis) {
+    StoredObject current = index.get(key);
+    if (current == null || current.meta().sharing() == null || !current.meta().sharing().offered(nowMillis)) {
+      return Optional.empty();
+    }
+    StoredObject updated = new StoredObject(key, current.data(),
+        current.meta().withSharing(current.meta().sharing().withOneMoreShare()));
+    index.put(key, updated);
+    return Optional.of(updated);
+  }
+
+  /** Writes the current share count of {@code key}'s object to its sidecar; nothing when it is gone. */
+  public void saveSharing(ObjectKey key) throws IOException {
+    synchronized (sidecarWrites) {
+      StoredObject current;
+      synchronized (this) {
+        current = index.get(key);
+      }
+      if (current != null && current.meta().sharing() != null) {
+        writeSidecar(key, current.meta());
+      }
+    }
+  }
+
+  /** Replaces {@code key}'s sidecar with {@code meta}, durably. */
+  private void writeSidecar(ObjectKey key, ObjectMeta meta) throws IOException {
+    synchronized (sidecarWrites) {
+      Path sidecar = metaPath(key);
+      Path temp = sidecar.resolveSibling(sidecar.getFileName() + TEMP_SUFFIX);
+      writeDurably(temp, meta.toJson());
+      move(temp, sidecar);
+      syncDirectory(sidecar.getParent());
+    }
   }
 
   Path dataPath(ObjectKey key) {

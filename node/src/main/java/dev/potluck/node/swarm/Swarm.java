@@ -175,7 +175,7 @@ public final class Swarm implements MissRouter {
     long now = now();
     // What this node already holds (from before a restart) is shareable at once.
     for (StoredObject object : store.list()) {
-      if (isShareable(object)) {
+      if (isShareable(object) && cache.offers(object)) {
         decide(s -> s.onLocalHave(now, object.key(), object.meta().url(), object.size(), object.meta().sha256()));
       }
     }
@@ -289,6 +289,11 @@ public final class Swarm implements MissRouter {
   public void keeperFailed(Keeper keeper, String why) {
     log.warn("blocklisting peer {}: {}", keeper.member(), why);
     peers.blocklist(keeper.member(), why);
+  }
+
+  @Override
+  public void holds(ObjectKey key, String url, long size, Sha256 sha256) {
+    decide(s -> s.onLocalHave(now(), key, url, size, sha256));
   }
 
   @Override

@@ -27,6 +27,24 @@ public final class Authorities {
   }
 
   /** What {@code url}'s bytes must be, by the best authority that knows; null when none does. */
+  /**
+   * What the repositories' verified lists say of a local file (see {@link MetadataAuthority#judgeFile}):
+   * one that vouches for its bytes wins; else one that lists the name with other bytes; else null.
+   */
+  public FileVerdict judgeFile(String fileName, Sha256 sha256, long size) {
+    FileVerdict mismatch = null;
+    for (MetadataAuthority repository : repositories) {
+      FileVerdict verdict = repository.judgeFile(fileName, sha256, size);
+      if (verdict != null && verdict.vouched()) {
+        return verdict;
+      }
+      if (verdict != null && mismatch == null) {
+        mismatch = verdict;
+      }
+    }
+    return mismatch;
+  }
+
   public Expectation lookup(CanonicalUrl url) {
     for (MetadataAuthority repository : repositories) {
       Expectation e = repository.lookup(url);

@@ -11,7 +11,46 @@ import java.util.Locale;
  */
 public final class ContentNames {
 
+  /**
+   * The host of the URL under which a {@code /sha256/<hex>} object is stored and shared: a name that
+   * never resolves ({@code .invalid}, RFC 2606), because such an object has no upstream; the LAN is its
+   * only source.
+   */
+  public static final String LAN_HOST = "sha256.potluck.invalid";
+
+  private static final String PREFIX = "/sha256/";
+
   private ContentNames() {}
+
+  /** The canonical URL of the object whose SHA-256 is {@code sha256}, as publishing stores it. */
+  public static CanonicalUrl lanUrl(Sha256 sha256) {
+    return CanonicalUrl.parse("http://" + LAN_HOST + PREFIX + sha256.hex());
+  }
+
+  /** Whether {@code url} names an object the LAN alone can supply (see {@link #LAN_HOST}). */
+  public static boolean isLanOnly(CanonicalUrl url) {
+    return LAN_HOST.equals(url.host());
+  }
+
+  /** As {@link #isLanOnly(CanonicalUrl)}, for a canonical URL as text (as the store keeps it). */
+  public static boolean isLanOnly(String canonicalUrl) {
+    return canonicalUrl.startsWith("http://" + LAN_HOST + "/");
+  }
+
+  /**
+   * The digest in a client's {@code /sha256/<hex>} path.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the name
+   */
+  public static Sha256 parseLanPath(String path) {
+    String hex = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : path;
+    String digest = hexOrNull(hex);
+    if (digest == null) {
+      throw new IllegalArgumentException("'" + (hex.length() > 80 ? hex.substring(0, 77) + "..." : hex)
+          + "' is not a SHA-256: /sha256/ takes 64 hex digits, as 'potluck publish' prints them");
+    }
+    return new Sha256(digest);
+  }
 
   /** The digest {@code url}'s name promises, or null when its name promises none. */
   public static Expectation expectationFor(CanonicalUrl url) {
@@ -45,7 +84,7 @@ public final class ContentNames {
   }
 
   private static String contentAddressed(String path) {
-    return path.startsWith("/sha256/") ? hexOrNull(path.substring("/sha256/".length())) : null;
+    return path.startsWith(PREFIX) ? hexOrNull(path.substring(PREFIX.length())) : null;
   }
 
   private static String hexOrNull(String text) {

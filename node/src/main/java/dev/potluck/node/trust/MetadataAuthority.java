@@ -52,6 +52,15 @@ public interface MetadataAuthority {
     return List.of();
   }
 
+  /**
+   * What this authority's verified package lists say of a local file ({@code --import}) named
+   * {@code fileName}, of {@code size} bytes that hash to {@code sha256}: that a list has exactly these
+   * bytes, that a list names the file with other bytes, or nothing (null).
+   */
+  default FileVerdict judgeFile(String fileName, Sha256 sha256, long size) {
+    return null;
+  }
+
   /** Repositories whose metadata failed verification (unknown key, bad signature, expired), with why. */
   List<String> problems();
 }

@@ -51,6 +51,20 @@ class StatusReportTest {
   }
 
   @Test
+  void render_imports_offeredAndRefusedWithWhy() {
+    JsonObject status = status(null);
+    status.put("trust", new dev.potluck.dashboard.TrustStatus("alone", Map.of(), List.of(),
+        new dev.potluck.dashboard.TrustStatus.Imports(List.of("/var/cache/apt/archives"), 412,
+            Map.of("a verified package list names it with other bytes", 1,
+                "no verified package list this node has lists it", 7))).toJson());
+
+    String text = StatusReport.render(status, null);
+
+    assertTrue(text.contains("imports  412 files offered to the LAN, 8 not (1: a verified package list names it with"
+        + " other bytes; 7: no verified package list this node has lists it)\n"), text);
+  }
+
+  @Test
   void render_blocklistedMember_markedAndExplained() {
     String text = StatusReport.render(status(cluster(Map.of(BAD, "sha256 mismatch"))), null);
 

@@ -3,7 +3,8 @@ package dev.potluck.scheduler.freshness;
 import java.util.Locale;
 
 /**
- * Whether an object can change under the same URL. Package files and by-hash indexes never do, so they
+ * Whether an object can change under the same URL. Package files, by-hash indexes and Potluck's
+ * content-addressed {@code /sha256/<hex>} objects never do, so they
  * are kept until evicted; everything else (InRelease, Packages, repomd.xml, pacman's *.db, narinfo, and
  * anything not recognised) is metadata, served only while fresh.
  */
@@ -22,7 +23,8 @@ public enum ObjectKind {
       return METADATA;
     }
     String lower = path.toLowerCase(Locale.ROOT);
-    if (lower.contains("/by-hash/")) {
+    if (lower.contains("/by-hash/") || lower.startsWith("/sha256/")) {
+      // Both name the content by its SHA-256: the bytes behind such a name never change.
       return IMMUTABLE;
     }
     String name = lower.substring(lower.lastIndexOf('/') + 1);

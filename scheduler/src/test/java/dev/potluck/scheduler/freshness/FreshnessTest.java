@@ -26,6 +26,7 @@ class FreshnessTest {
       "/nar/0a1b2c.nar",
       "/debian/dists/bookworm/main/binary-amd64/by-hash/SHA256/0123abcd",
       "/HELLO_1.0_AMD64.DEB",
+      "/sha256/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
   })
   void ofPath_immutable(String path) {
     assertEquals(ObjectKind.IMMUTABLE, ObjectKind.ofPath(path));
@@ -43,6 +44,7 @@ class FreshnessTest {
       "/0a1b2c.narinfo",
       "/",
       "/some/unknown/file.txt",
+      "/mirror/sha256/file.txt",
       "/debian/pool/main/h/hello/hello.deb?x=1.deb2",
   })
   void ofPath_metadata(String path) {

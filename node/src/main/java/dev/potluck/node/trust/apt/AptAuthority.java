@@ -129,6 +129,19 @@ public final class AptAuthority implements MetadataAuthority {
         .map(path -> CanonicalUrl.parse(dir + path)).toList();
   }
 
+  /**
+   * A {@code .deb} in a local cache such as {@code /var/cache/apt/archives}: vouched for when a verified
+   * Packages index lists its bytes. apt names archived files {@code name_version_arch.deb} with an
+   * epoch's colon as {@code %3a}, which pool names leave out; both spellings are looked up by name.
+   */
+  @Override
+  public dev.potluck.node.trust.FileVerdict judgeFile(String fileName, Sha256 sha256, long size) {
+    Map<String, PackageTable> bySource = new LinkedHashMap<>();
+    tables.forEach((index, table) -> bySource.put("the signed index " + index, table));
+    String withoutEpoch = fileName.replaceFirst("^([^_]+_)[0-9]+%3[aA]", "$1");
+    return PackageTable.judge(bySource, List.of(fileName, withoutEpoch), sha256, size);
+  }
+
   /** A by-hash index that a verified Release lists: its size is known too. */
   private Expectation byHash(String url) {
     VerifiedRelease release = releaseAbove(url);

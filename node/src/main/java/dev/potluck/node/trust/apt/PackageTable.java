@@ -21,13 +21,16 @@ public final class PackageTable {
   private final long[] hashes;
   private final byte[] digests;
   private final long[] sizes;
+  /** Each slot's file name (the URL's last segment, decoded), hashed as the URL is; for {@link #findByName}. */
+  private final long[] names;
   private final int mask;
   private final int count;
 
-  private PackageTable(long[] hashes, byte[] digests, long[] sizes, int count) {
+  private PackageTable(long[] hashes, byte[] digests, long[] sizes, long[] names, int count) {
     this.hashes = hashes;
     this.digests = digests;
     this.sizes = sizes;
+    this.names = names;
     this.mask = hashes.length - 1;
     this.count = count;
   }
@@ -37,6 +40,7 @@ public final class PackageTable {
     private long[] hashes = new long[1024];
     private byte[] digests = new byte[1024 * DIGEST_BYTES];
     private long[] sizes = new long[1024];
+    private long[] names = new long[1024];
     private int count;
 
     /** Adds the file at {@code url} (as {@link #keyOf} spells it); a URL listed twice keeps its last entry. */
@@ -45,8 +49,11 @@ public final class PackageTable {
         hashes = java.util.Arrays.copyOf(hashes, count * 2);
         digests = java.util.Arrays.copyOf(digests, count * 2 * DIGEST_BYTES);
         sizes = java.util.Arrays.copyOf(sizes, count * 2);
+        names = java.util.Arrays.copyOf(names, count * 2);
       }
-      hashes[count] = hashOf(keyOf(url));
+      String key = keyOf(url);
+      hashes[count] = hashOf(key);
+      names[count] = hashOf(key.substring(key.lastIndexOf('/') + 1));
       byte[] raw = HEX.parseHex(sha256.hex());
       System.arraycopy(raw, 0, digests, count * DIGEST_BYTES, DIGEST_BYTES);
       sizes[count] = size;
@@ -59,6 +66,7 @@ public final class PackageTable {
       long[] h = new long[capacity];
       byte[] d = new byte[capacity * DIGEST_BYTES];
       long[] s = new long[capacity];
+      long[] n = new long[capacity];
       int mask = capacity - 1;
       int stored = 0;
       for (int i = 0; i < count; i++) {
@@ -72,8 +80,9 @@ public final class PackageTable {
         h[slot] = hashes[i];
         System.arraycopy(digests, i * DIGEST_BYTES, d, slot * DIGEST_BYTES, DIGEST_BYTES);
         s[slot] = sizes[i];
+        n[slot] = names[i];
       }
-      return new PackageTable(h, d, s, stored);
+      return new PackageTable(h, d, s, n, stored);
     }
   }
 
@@ -87,6 +96,60 @@ public final class PackageTable {
         return new Listed(new Sha256(HEX.formatHex(digests, from, from + DIGEST_BYTES)), sizes[slot]);
       }
       slot = (slot + 1) & mask;
+    }
+    return null;
+  }
+
+  /**
+   * Whether the index lists a file of {@code size} bytes with this digest, whatever its URL: a local file
+   * ({@code --import}) is recognised by its bytes. A scan of the whole table: for occasional checks only.
+   */
+  public boolean listsContent(Sha256 sha256, long size) {
+    byte[] raw = HEX.parseHex(sha256.hex());
+    for (int slot = 0; slot < hashes.length; slot++) {
+      if (hashes[slot] != 0 && sizes[slot] == size && java.util.Arrays.equals(digests, slot * DIGEST_BYTES,
+          slot * DIGEST_BYTES + DIGEST_BYTES, raw, 0, DIGEST_BYTES)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What the index lists for a file named {@code fileName} (the last segment of its URL), or null. A
+   * scan of the whole table: for occasional checks only.
+   */
+  public Listed findByName(String fileName) {
+    long hash = hashOf(keyOf(fileName));
+    for (int slot = 0; slot < hashes.length; slot++) {
+      if (hashes[slot] != 0 && names[slot] == hash) {
+        int from = slot * DIGEST_BYTES;
+        return new Listed(new Sha256(HEX.formatHex(digests, from, from + DIGEST_BYTES)), sizes[slot]);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What {@code tables} (by the source named in messages) say of a local file spelt {@code names}: one
+   * that lists its bytes vouches for it; else one that lists a name with other bytes rules it out; else
+   * null.
+   */
+  public static dev.potluck.node.trust.FileVerdict judge(java.util.Map<String, PackageTable> tables,
+      java.util.List<String> names, Sha256 sha256, long size) {
+    for (java.util.Map.Entry<String, PackageTable> e : tables.entrySet()) {
+      if (e.getValue().listsContent(sha256, size)) {
+        return new dev.potluck.node.trust.FileVerdict(true, e.getKey());
+      }
+    }
+    for (java.util.Map.Entry<String, PackageTable> e : tables.entrySet()) {
+      for (String name : names) {
+        Listed listed = e.getValue().findByName(name);
+        if (listed != null) {
+          return new dev.potluck.node.trust.FileVerdict(false, e.getKey() + " lists " + names.get(0) + " as "
+              + listed.size() + " bytes with SHA-256 " + listed.sha256());
+        }
+      }
     }
     return null;
   }

@@ -66,6 +66,27 @@ class AptAuthorityTest {
   }
 
   @Test
+  void judgeFile_localFileByItsBytes_orByItsName_withAptsEpochSpelling() throws IOException {
+    Repo repo = new Repo();
+    AptAuthority authority = new AptAuthority(keys, () -> NOW);
+    assertNull(authority.judgeFile("beta_2.0_all.deb", Sha256.of("beta body"), 2222), "nothing verified yet");
+    authority.observe(url(DISTS + "InRelease"), repo.file("InRelease", repo.inRelease(null)), null);
+    authority.observe(url(DISTS + "main/binary-all/Packages.gz"), repo.file("Packages.gz", repo.packagesGz),
+        Sha256.of(repo.packagesGz));
+
+    String index = "the signed index " + DISTS + "main/binary-all/Packages";
+    assertEquals(new dev.potluck.node.trust.FileVerdict(true, index),
+        authority.judgeFile("renamed.deb", Sha256.of("beta body"), 2222), "its bytes are listed, whatever its name");
+    assertEquals(new dev.potluck.node.trust.FileVerdict(false, index + " lists beta_2.0_all.deb as 2222 bytes with"
+        + " SHA-256 " + Sha256.of("beta body")), authority.judgeFile("beta_2.0_all.deb", Sha256.of("other"), 2222));
+    assertEquals(false, authority.judgeFile("beta_1%3a2.0_all.deb", Sha256.of("other"), 2222).vouched(),
+        "apt's archive name with an epoch is the pool's name without it");
+    assertEquals(false, authority.judgeFile("beta_2.0_all.deb", Sha256.of("beta body"), 2223).vouched(),
+        "the listed bytes, but not the listed size");
+    assertNull(authority.judgeFile("zeta_1_all.deb", Sha256.of("zeta"), 4), "not listed at all");
+  }
+
+  @Test
   void indexBeforeItsRelease_isUsedOnceTheReleaseIsVerified() throws IOException {
     Repo repo = new Repo();
     AptAuthority authority = new AptAuthority(keys, () -> NOW);

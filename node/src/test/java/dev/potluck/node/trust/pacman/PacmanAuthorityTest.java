@@ -78,6 +78,21 @@ class PacmanAuthorityTest {
   }
 
   @Test
+  void judgeFile_aPackageInPacmansCache_byItsBytes() throws IOException {
+    Path repo = repository("core.db.tar.gz", true);
+    PacmanAuthority authority = new PacmanAuthority(keys, () -> NOW);
+    observe(authority, FOLDER + "core.db.sig", repo.resolve("core.db.sig"));
+    observe(authority, FOLDER + "core.db", repo.resolve("core.db"));
+
+    Path pkg = packages.get(0);
+    byte[] bytes = Files.readAllBytes(pkg);
+    String name = pkg.getFileName().toString();
+    assertTrue(authority.judgeFile(name, Sha256.of(bytes), bytes.length).vouched());
+    assertEquals(false, authority.judgeFile(name, Sha256.of("other"), bytes.length).vouched(), "listed with other bytes");
+    assertNull(authority.judgeFile("unknown-1-1-any.pkg.tar.zst", Sha256.of("other"), 5));
+  }
+
+  @Test
   void packageSignatures_inTheDatabase_vouchForEachPackagesSigFile() throws IOException {
     Path repo = Files.createDirectories(dir.resolve("repo"));
     for (Path p : packages) {
