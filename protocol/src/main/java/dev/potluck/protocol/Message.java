@@ -57,6 +57,23 @@ public sealed interface Message {
   }
 
   /**
+   * Broadcast by a node that took a new version of a signed Release (apt's InRelease) from upstream and
+   * holds, as it lists them, the indexes its clients use. A member that holds an older copy of
+   * {@code url} takes the new one from the member that keeps it, checked as always, and those indexes,
+   * so that its own next update finds them on the LAN. Only a hint: what a member does with it depends
+   * on its own checks, and it acts on one URL at most once per revalidation interval.
+   *
+   * @param url the Release's canonical URL, as in {@link Want}
+   * @param sha256 the new Release's digest: members that already have it do nothing
+   */
+  record Renewed(String url, Sha256 sha256) implements Message {
+    public Renewed {
+      requireText(url, 1, CanonicalUrl.MAX_LENGTH, "Renewed.url");
+      java.util.Objects.requireNonNull(sha256, "Renewed.sha256");
+    }
+  }
+
+  /**
    * Arbiter to requester: you hold the fetch lease for {@code key}; fetch it upstream from byte
    * {@code resumeFrom}.
    *

@@ -73,6 +73,13 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
+  /** When each Release announced as renewed by another member was last taken, most recent 1,024. */
+  private final Map<ObjectKey, Long> renewalsAsked = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
+      return size() > 1024;
+    }
+  };
   /** Signed Releases stored whose indexes are being renewed, by URL key: requests wait for them. */
   private final Map<ObjectKey, Future<Void>> adopting = new HashMap<>();
   /** Mutable metadata being taken from its keeper on the LAN, by URL key: later requests join. */
@@ -1240,6 +1247,39 @@ public final class LocalCache {
         .orElseGet(() -> new Source.Live(transfer, disposition)));
   }
 
+  /** Tells the cluster that a Release changed upstream, now that this node holds its indexes. */
+  private void announceRenewed(Flight flight, Sha256 sha256) {
+    if (router != null && (flight.stale == null || !flight.stale.meta().sha256().equals(sha256))) {
+      router.renewed(flight.url, sha256);
+    }
+  }
+
+  /**
+   * Another member ({@code from}) took a new version ({@code sha256}) of the signed Release at
+   * {@code url} from upstream. When this node holds an older copy, not confirmed within the
+   * revalidation interval, it takes the new one now (from the LAN's keeper, checked as always) and the
+   * indexes its clients use, so that their next update finds them here. A URL is acted on at most once
+   * per revalidation interval, whoever announces it.
+   */
+  public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
+    ObjectKey key = ObjectKey.of(url);
+    Optional<StoredObject> stored = store.get(key);
+    if (!authorities.checksCopiesOf(url) || stored.isEmpty() || stored.get().meta().sha256().equals(sha256)
+        || flights.containsKey(key) || fromKeeper.containsKey(key) || adopting.containsKey(key)) {
+      return;
+    }
+    long now = clock.getAsLong();
+    long interval = freshness.maxAgeMillis(RequestCacheControl.FORCE);
+    Long last = renewalsAsked.get(key);
+    if (now - stored.get().meta().validatedAtMillis() < interval || (last != null && now - last < interval)) {
+      return;
+    }
+    renewalsAsked.put(key, now);
+    log.info("{} changed upstream (announced by {}): taking it and its indexes now", url, from);
+    refresh(key, url, stored.get(), null, RequestCacheControl.FORCE)
+        .onFailure(e -> log.info("{}: could not take the new version: {}", url, e.getMessage()));
+  }
+
   /** {@link #renew}s the Release at {@code url}, stored under {@code key}; requests for it wait until that is done. */
   private Future<Void> adopt(ObjectKey key, CanonicalUrl url) {
     Future<Void> renewed = renew(url, 0);
@@ -1589,7 +1629,8 @@ public final class LocalCache {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
           }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
-              ? adopt(flight.key, flight.url) : Future.<Void>succeededFuture())
+              ? adopt(flight.key, flight.url).andThen(adopted -> announceRenewed(flight, sha256))
+              : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();
                 if (mayTeach(flight.url)) {

@@ -1,5 +1,6 @@
 package dev.potluck.node.cache;
 
+import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
 import dev.potluck.protocol.Sha256;
@@ -38,6 +39,12 @@ public interface MissRouter {
   default byte[] peerSecret() {
     return null;
   }
+
+  /**
+   * This node took a new version ({@code sha256}) of the signed Release at {@code url} from upstream and
+   * holds the indexes its clients use as it lists them: other members may take them now.
+   */
+  default void renewed(CanonicalUrl url, Sha256 sha256) {}
 
   /** {@code keeper} served metadata that failed its check here: it is never asked again. */
   default void keeperFailed(Keeper keeper, String why) {}

@@ -281,6 +281,11 @@ public final class Swarm implements MissRouter {
   }
 
   @Override
+  public void renewed(CanonicalUrl url, Sha256 sha256) {
+    send(null, new Message.Renewed(url.toString(), sha256));
+  }
+
+  @Override
   public byte[] peerSecret() {
     return secret == null ? null : secret.clone();
   }
@@ -590,6 +595,16 @@ public final class Swarm implements MissRouter {
           // For people watching; the scheduler has no use for it.
           if (scheduler.members().contains(from)) {
             activities.put(from, report);
+          }
+          return;
+        }
+        if (message instanceof Message.Renewed renewed) {
+          if (scheduler.members().contains(from)) {
+            try {
+              cache.renewedElsewhere(CanonicalUrl.parse(renewed.url()), renewed.sha256(), from.toString());
+            } catch (IllegalArgumentException e) {
+              log.debug("ignoring Renewed from {}: {}", from, e.getMessage());
+            }
           }
           return;
         }

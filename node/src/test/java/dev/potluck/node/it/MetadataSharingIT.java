@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.potluck.node.apt.AptPrerequisites;
 import dev.potluck.testkit.apt.AptGet;
 import dev.potluck.testkit.apt.AptRepository;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
@@ -70,6 +74,37 @@ class MetadataSharingIT {
     assertEquals(1, AptLan.gets(lan.origin, PACKAGES_GZ), "an unchanged Packages.gz is never fetched again: " + warm);
     System.out.printf("[figure] apt-get update on %d hosts at once: upstream requests cold %s; after a warm update"
         + " on all %d (InRelease %d more) %s%n", HOSTS, cold, HOSTS, warmInRelease, warm);
+  }
+
+  @Test
+  void oneHostUpdatesAfterARelease_theOtherNodesHoldItsIndexesBeforeTheirHostsAsk() throws Exception {
+    startLan();
+    updateEverywhere("first");
+    repository.publish("potluck-extra-1", 2048, 1);
+    String newIndex = sha256Of(repository.root().resolve(PACKAGES_GZ.substring(1)));
+    // Older than the revalidation interval, so that the hosts' copies are due and the news is taken.
+    Thread.sleep(REVALIDATE_INTERVAL_MILLIS + 1_000);
+    long indexFetches = AptLan.gets(lan.origin, PACKAGES_GZ);
+
+    lan.clean(clients.get(0).update());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<Integer> missing = nodesWithout(newIndex);
+    while (!missing.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      missing = nodesWithout(newIndex);
+    }
+    assertEquals(List.of(), missing, "after host 0's apt update, every node must hold the new Packages.gz "
+        + newIndex + " before its own host asks; upstream " + lan.origin.counts());
+
+    TreeMap<String, Long> before = lan.origin.counts();
+    for (int i = 1; i < HOSTS; i++) {
+      lan.clean(clients.get(i).update());
+    }
+    assertEquals(indexFetches + 1, AptLan.gets(lan.origin, PACKAGES_GZ),
+        "the new Packages.gz crosses the uplink once: " + lan.origin.counts());
+    assertEquals(before, lan.origin.counts(), "the other hosts' updates, within the interval, ask upstream nothing");
+    System.out.printf("[figure] a release, then apt-get update on host 0 only: all %d nodes held the new index; the"
+        + " other hosts' updates asked upstream nothing more: %s%n", HOSTS, lan.origin.counts());
   }
 
   @Test
@@ -146,6 +181,27 @@ class MetadataSharingIT {
       pool.shutdownNow();
     }
     return lan.origin.counts();
+  }
+
+  /** The indexes (from 0) of the nodes that do not hold an object with SHA-256 {@code sha256}. */
+  private List<Integer> nodesWithout(String sha256) throws Exception {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < HOSTS; i++) {
+      JsonArray objects = lan.nodes.get(i).objects().getJsonArray("objects");
+      boolean holds = false;
+      for (int j = 0; j < objects.size(); j++) {
+        JsonObject o = objects.getJsonObject(j);
+        holds |= sha256.equals(o.getString("sha256")) && !"partial".equals(o.getString("state"));
+      }
+      if (!holds) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  private static String sha256Of(Path file) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   private static String listsText(AptGet client) throws Exception {

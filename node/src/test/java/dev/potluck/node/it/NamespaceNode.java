@@ -110,6 +110,17 @@ final class NamespaceNode implements AutoCloseable {
     }
   }
 
+  /** {@code GET /api/v1/objects}, parsed: the node's cache. */
+  JsonObject objects() throws IOException, InterruptedException {
+    assertAlive();
+    NetworkNamespaces.Result r = NetworkNamespaces.run(NetworkNamespaces.in(namespace, List.of(
+        "curl", "-s", "--noproxy", "*", "--max-time", "10", "http://" + LISTEN + "/api/v1/objects")));
+    if (r.exitCode() != 0) {
+      throw new IOException("no objects list from the node in " + namespace + ": " + r.output());
+    }
+    return new JsonObject(r.output());
+  }
+
   /** The members of this node's view, or null while the node is not ready or still joining. */
   JsonArray members() throws IOException, InterruptedException {
     JsonObject status = status();

@@ -13,6 +13,7 @@ import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Renewed;
 import dev.potluck.protocol.Message.Take;
 import dev.potluck.protocol.Message.Want;
 import dev.potluck.protocol.NodeId;
@@ -79,6 +80,7 @@ import java.util.Objects;
  *      Stream      key 32, name String, source (1 byte 0: upstream, or 1 then NodeId 16),
  *                  bytes long, size long (-1: unknown), bytesPerSecond long         59 (+16) + name bytes
  * 14   Take        requestId long, key 32, url String                            46 + url bytes
+ * 15   Renewed     url String, sha256 32                                         38 + url bytes
  * </pre>
  *
  * <p>Tags are stable: a tag is never reused for another type. Adding a message type takes a new tag
@@ -129,6 +131,7 @@ public final class MessageCodec {
   private static final int ANNOUNCE = 12;
   private static final int ACTIVITY = 13;
   private static final int TAKE = 14;
+  private static final int RENEWED = 15;
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -152,6 +155,10 @@ public final class MessageCodec {
       out.i64(m.requestId());
       out.hex(m.key().id());
       out.string(m.url());
+    } else if (message instanceof Renewed m) {
+      out.header(RENEWED);
+      out.string(m.url());
+      out.hex(m.sha256().hex());
     } else if (message instanceof Grant m) {
       out.header(GRANT);
       out.i64(m.requestId());
@@ -293,6 +300,7 @@ public final class MessageCodec {
         case ANNOUNCE -> readAnnounce(in.type("Announce"));
         case ACTIVITY -> readActivity(in.type("Activity"));
         case TAKE -> readTake(in.type("Take"));
+        case RENEWED -> readRenewed(in.type("Renewed"));
         default -> throw new MalformedMessageException("unknown message type " + tag);
       };
     } catch (IllegalArgumentException e) {
@@ -318,6 +326,10 @@ public final class MessageCodec {
 
   private static Want readWant(FrameReader in) {
     return new Want(in.i64("requestId"), in.key("key"), in.string("url"));
+  }
+
+  private static Renewed readRenewed(FrameReader in) {
+    return new Renewed(in.string("url"), in.digest("sha256"));
   }
 
   private static Take readTake(FrameReader in) {

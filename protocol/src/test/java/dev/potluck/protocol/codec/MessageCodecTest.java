@@ -110,6 +110,14 @@ class MessageCodecTest {
   }
 
   @Test
+  void golden_renewed() {
+    assertGolden(new Message.Renewed("http://h/a", new Sha256(KEY)),
+        "50 4c 01 0f"
+            + "00 0a 68 74 74 70 3a 2f 2f 68 2f 61"
+            + KEY);
+  }
+
+  @Test
   void golden_grant() {
     assertGolden(new Grant(0x0102030405060708L, new ObjectKey(KEY), 1024),
         "50 4c 01 02"
@@ -258,7 +266,7 @@ class MessageCodecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 15, 77, 255})
+  @ValueSource(ints = {0, 16, 77, 255})
   void decode_unknownType(int tag) {
     byte[] frame = Frames.header(tag).bytes(KEY).build();
     assertEquals("unknown message type " + tag, refusal(frame));

@@ -14,6 +14,7 @@ import dev.potluck.protocol.Message.Announce;
 import dev.potluck.protocol.Message.Fetching;
 import dev.potluck.protocol.Message.Progress;
 import dev.potluck.protocol.Message.StreamFrom;
+import dev.potluck.protocol.Message.Renewed;
 import dev.potluck.protocol.Message.Take;
 import dev.potluck.protocol.Message.Want;
 import dev.potluck.protocol.NodeId;
@@ -67,7 +68,8 @@ final class Samples {
             new Activity.Stream(KEY, "hello_2.10-3_amd64.deb", node(1), 1000, 1234, 500),
             new Activity.Stream(new ObjectKey("f".repeat(64)), "Packages.xz", null, 10, -1, 0)),
             List.of(KEY)),
-        new Take(42, KEY, URL));
+        new Take(42, KEY, URL),
+        new Renewed(URL, DIGEST));
   }
 
   /** Limits and corner values of every field kind. */
@@ -129,7 +131,7 @@ final class Samples {
   /** A valid message of a random type with random field values, strings mixing 1- to 4-byte UTF-8. */
   static Message random(SplittableRandom r) {
     ObjectKey key = new ObjectKey(randomHex(r, 32));
-    switch (r.nextInt(14)) {
+    switch (r.nextInt(15)) {
       case 0:
         return new Want(r.nextLong(), key, randomText(r, 1, 200));
       case 1:
@@ -159,6 +161,8 @@ final class Samples {
             randomSize(r), r.nextBoolean() ? -1 : randomSize(r), randomSize(r))), List.of(key));
       case 12:
         return new Take(r.nextLong(), key, randomText(r, 1, 200));
+      case 13:
+        return new Renewed(randomText(r, 1, 200), new Sha256(randomHex(r, 32)));
       default:
         return new Load(r.nextInt(Integer.MAX_VALUE), randomSize(r), r.nextInt(1000), randomSize(r),
             r.nextInt(1, 65_536), randomText(r, 0, Load.MAX_VERSION_LENGTH / 2));

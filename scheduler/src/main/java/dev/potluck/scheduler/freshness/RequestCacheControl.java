@@ -13,6 +13,8 @@ import java.util.Locale;
 public record RequestCacheControl(boolean mustRevalidate, long maxAgeSeconds) {
 
   public static final RequestCacheControl NONE = new RequestCacheControl(false, -1);
+  /** {@code Cache-Control: no-cache}: revalidate, unless that was done within the revalidation interval. */
+  public static final RequestCacheControl FORCE = new RequestCacheControl(true, -1);
 
   /** Parses the two headers; either may be null. Malformed directives are ignored, as RFC 9111 asks. */
   public static RequestCacheControl parse(String cacheControl, String pragma) {
