@@ -87,6 +87,57 @@ class AptAuthorityTest {
   }
 
   @Test
+  void indexListedByName_isKnownByTheDigestItsReleaseGives() throws IOException {
+    Repo repo = new Repo();
+    AptAuthority authority = new AptAuthority(keys, () -> NOW);
+    authority.observe(url(DISTS + "InRelease"), repo.file("InRelease", repo.inRelease(null)), null);
+    assertEquals(new Expectation(Sha256.of(repo.packagesGz), repo.packagesGz.length, Authority.SIGNED_METADATA,
+        "the signed Release of " + DISTS), authority.lookup(url(DISTS + "main/binary-all/Packages.gz")));
+    assertNull(authority.lookup(url(DISTS + "main/binary-all/Packages.xz")), "not listed");
+    assertNull(authority.lookup(url(DISTS + "InRelease")), "the Release itself is no listed index");
+  }
+
+  @Test
+  void checkCopy_anotherMembersInRelease_signedSameSuiteNotOlder() throws IOException {
+    Repo repo = new Repo();
+    AptAuthority authority = new AptAuthority(keys, () -> NOW);
+    CanonicalUrl inRelease = url(DISTS + "InRelease");
+    assertTrue(authority.checksCopiesOf(inRelease));
+    assertEquals(false, authority.checksCopiesOf(url(DISTS + "Release")), "no signature of its own");
+    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)), "first seen");
+    authority.observe(inRelease, repo.file("InRelease", repo.inRelease("stable", NOW.minusSeconds(3600), true)), null);
+
+    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)), "the same");
+    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(60), true)), "a newer one");
+    String older = authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(7200), true));
+    assertTrue(older != null && older.contains("older"), "a replayed earlier Release: " + older);
+    String otherSuite = authority.checkCopy(inRelease, repo.inRelease("testing", NOW.minusSeconds(60), true));
+    assertTrue(otherSuite != null && otherSuite.contains("suite testing"), "another suite's Release: " + otherSuite);
+    byte[] forged = repo.inRelease("stable", NOW.minusSeconds(60), true);
+    String text = new String(forged, StandardCharsets.UTF_8).replace("Origin: Example", "Origin: Exampla");
+    assertTrue(authority.checkCopy(inRelease, text.getBytes(StandardCharsets.UTF_8)) != null, "altered after signing");
+    assertTrue(new AptAuthority(TrustedKeys.load(List.of()), () -> NOW)
+        .checkCopy(inRelease, repo.inRelease("stable", NOW, true)) != null, "signed by a key this host does not trust");
+  }
+
+  @Test
+  void indexesToRenew_theListedIndexesClientsAskedFor_noneWhenTheyAskByHash() throws IOException {
+    Repo repo = new Repo();
+    CanonicalUrl inRelease = url(DISTS + "InRelease");
+    AptAuthority byName = new AptAuthority(keys, () -> NOW);
+    byName.observe(inRelease, repo.file("InRelease", repo.inRelease("stable", NOW, false)), null);
+    assertEquals(List.of(), byName.indexesToRenew(inRelease), "nothing asked for yet");
+    byName.lookup(url(DISTS + "main/binary-all/Packages.gz"));
+    byName.lookup(url(DISTS + "main/binary-all/Packages.xz")); // not listed: nothing to renew
+    assertEquals(List.of(url(DISTS + "main/binary-all/Packages.gz")), byName.indexesToRenew(inRelease));
+
+    AptAuthority byHash = new AptAuthority(keys, () -> NOW);
+    byHash.observe(inRelease, repo.file("InRelease", repo.inRelease("stable", NOW, true)), null);
+    byHash.lookup(url(DISTS + "main/binary-all/Packages.gz"));
+    assertEquals(List.of(), byHash.indexesToRenew(inRelease), "clients of an Acquire-By-Hash repository ask by digest");
+  }
+
+  @Test
   void indexBeforeItsRelease_isUsedOnceTheReleaseIsVerified() throws IOException {
     Repo repo = new Repo();
     AptAuthority authority = new AptAuthority(keys, () -> NOW);
@@ -170,16 +221,24 @@ class AptAuthorityTest {
     }
 
     String release(Instant validUntil) {
+      return release(validUntil, "stable", NOW.minusSeconds(3600), true);
+    }
+
+    String release(Instant validUntil, String suite, Instant date, boolean byHash) {
       DateTimeFormatter rfc = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
-      return "Origin: Example\nSuite: stable\nCodename: example\nDate: " + rfc.format(NOW.minusSeconds(3600)) + "\n"
+      return "Origin: Example\nSuite: " + suite + "\nCodename: example\nDate: " + rfc.format(date) + "\n"
           + (validUntil == null ? "" : "Valid-Until: " + rfc.format(validUntil) + "\n")
-          + "Acquire-By-Hash: yes\nSHA256:\n"
+          + (byHash ? "Acquire-By-Hash: yes\n" : "") + "SHA256:\n"
           + " " + Sha256.of(packages).hex() + " " + packages.length + " main/binary-all/Packages\n"
           + " " + Sha256.of(packagesGz).hex() + " " + packagesGz.length + " main/binary-all/Packages.gz\n";
     }
 
     byte[] inRelease(Instant validUntil) throws IOException {
       return gpg.clearSign(release(validUntil), "SHA256", signer);
+    }
+
+    byte[] inRelease(String suite, Instant date, boolean byHash) throws IOException {
+      return gpg.clearSign(release(null, suite, date, byHash), "SHA256", signer);
     }
 
     Path file(String name, byte[] bytes) throws IOException {
