@@ -95,6 +95,41 @@ class PeerApiIT {
   }
 
   @Test
+  void metadata_keptForPeersOnlyWhenThisNodesClientsUseIt_revalidatedOnceWithinTheirMaxAge() throws Exception {
+    startNode(null);
+    origin.route("/dists/stable/InRelease", OriginServer.body(4096, 43));
+    origin.route("/dists/other/InRelease", OriginServer.body(4096, 44));
+    String kept = origin.url("/dists/stable/InRelease");
+    String unknown = origin.url("/dists/other/InRelease");
+
+    HttpResponse<byte[]> notKept = metadataGet(kept, kept, 300);
+    assertEquals(404, notKept.statusCode(), "a URL this node's clients never asked for is not fetched for a peer");
+    assertEquals(404, metadataGet(unknown, unknown, 300).statusCode());
+    assertEquals(400, metadataGet(kept, unknown, 300).statusCode(), "the path's key must be the URL's");
+    assertEquals(0, origin.count("GET", "/dists/stable/InRelease") + origin.count("GET", "/dists/other/InRelease"));
+
+    new ProxyClient(node.address().port()).get(kept);
+    awaitIdle();
+    HttpResponse<byte[]> fresh = metadataGet(kept, kept, 300);
+    assertEquals(200, fresh.statusCode());
+    assertEquals(origin.sha256("/dists/stable/InRelease"), sha256(fresh.body()));
+    long validatedAt = Long.parseLong(fresh.headers().firstValue(PeerApi.VALIDATED_AT_HEADER).orElseThrow());
+    assertTrue(Math.abs(System.currentTimeMillis() - validatedAt) < 60_000, "validated just now: " + validatedAt);
+    assertEquals(1, origin.count("GET", "/dists/stable/InRelease"), "fresh enough for the peer: not revalidated");
+    assertEquals(200, metadataGet(kept, kept, 0).statusCode());
+    assertEquals(1, origin.count("GET", "/dists/stable/InRelease"),
+        "max-age 0 within the revalidation interval: the copy just confirmed serves");
+  }
+
+  private HttpResponse<byte[]> metadataGet(String keyUrl, String url, long maxAgeSeconds) throws Exception {
+    String path = PeerApi.metadataPath(ObjectKey.of(CanonicalUrl.parse(keyUrl)));
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.peerAddress().port() + path))
+        .header(PeerApi.URL_HEADER, url).header(PeerApi.MAX_AGE_HEADER, Long.toString(maxAgeSeconds))
+        .timeout(Duration.ofMinutes(1)).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
   void arrivingObject_streamedToAPeerAsItGrows() throws Exception {
     startNode(null);
     origin.route("/pool/slow.deb", OriginServer.body(6 * MB, 42).withRate(3 * MB));
