@@ -11,6 +11,7 @@ import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.VerificationException;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.CopyCheck;
 import dev.potluck.node.trust.ContentNames;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.upstream.Upstream;
@@ -436,12 +437,13 @@ public final class LocalCache {
     }
     learning++;
     return onWorker(() -> {
-      String problem = authorities.checkCopy(url, body.bytes());
-      if (problem != null && !shareUnverified) {
-        return problem;
+      CopyCheck check = authorities.checkCopy(url, body.bytes());
+      if (check.verdict() == CopyCheck.Verdict.WRONG
+          || (check.verdict() == CopyCheck.Verdict.UNUSABLE && !shareUnverified)) {
+        return check;
       }
-      if (problem != null) {
-        log.debug("{}: taken from {} unchecked (cluster with a secret): {}", url, keeper.where(), problem);
+      if (check.verdict() != CopyCheck.Verdict.GOOD) {
+        log.debug("{}: taken from {} unchecked (cluster with a secret): {}", url, keeper.where(), check.why());
       }
       Sha256 sha256 = Sha256.of(body.bytes());
       Optional<StoredObject> stored;
@@ -459,7 +461,7 @@ public final class LocalCache {
             body.etag(), body.lastModified(), clock.getAsLong(), validatedAt));
       }
       if (stored.isEmpty()) {
-        return "it could not be stored here";
+        return CopyCheck.unusable("it could not be stored here");
       }
       authorities.observe(url, stored.get().data(), sha256);
       return stored.get();
@@ -470,7 +472,11 @@ public final class LocalCache {
         // The keeper holds the indexes it renewed; this node's clients may want others.
         return renew(url, 0).map(v -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
       }
-      String why = keeper.where() + " served a copy of " + url + " that failed its check: " + result;
+      CopyCheck check = (CopyCheck) result;
+      if (check.verdict() == CopyCheck.Verdict.UNUSABLE) {
+        return Future.failedFuture(new IOException("its copy is not used here: " + check.why()));
+      }
+      String why = keeper.where() + " served an altered copy of " + url + ": " + check.why();
       counters.verificationFailure();
       router.keeperFailed(keeper, why);
       return Future.failedFuture(new IOException(why));

@@ -72,20 +72,20 @@ public final class Authorities {
   }
 
   /**
-   * Null when another member's copy {@code body} of {@code url}'s mutable metadata passes the check of
-   * the authority that knows that kind of file, else why not (also when none does). Worker thread.
+   * Another member's copy {@code body} of {@code url}'s mutable metadata, checked by the authority that
+   * knows that kind of file (unusable when none does). Worker thread.
    */
-  public String checkCopy(CanonicalUrl url, byte[] body) {
+  public CopyCheck checkCopy(CanonicalUrl url, byte[] body) {
     for (MetadataAuthority repository : repositories) {
       if (repository.checksCopiesOf(url)) {
         try {
           return repository.checkCopy(url, body);
         } catch (RuntimeException e) {
-          return "could not be checked: " + e;
+          return CopyCheck.unusable("could not be checked: " + e);
         }
       }
     }
-    return "no authority checks copies of " + url;
+    return CopyCheck.unusable("no authority checks copies of " + url);
   }
 
   /** What this node should hold before serving the signed metadata at {@code url} (see {@link MetadataAuthority}). */

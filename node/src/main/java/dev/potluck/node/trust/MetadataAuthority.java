@@ -38,10 +38,10 @@ public interface MetadataAuthority {
    * check its own fetch, and that it is no older than what this node already uses (a replayed,
    * earlier but validly signed file is refused). Worker thread.
    *
-   * @return null when the copy may be served and learnt from; otherwise why not
+   * @return whether the copy may be served and learnt from, and if not, whether the member is to blame
    */
-  default String checkCopy(CanonicalUrl url, byte[] body) {
-    return "no authority checks copies of " + url;
+  default CopyCheck checkCopy(CanonicalUrl url, byte[] body) {
+    return CopyCheck.unusable("no authority checks copies of " + url);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.potluck.node.trust.apt;
 
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.CopyCheck;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.trust.MetadataAuthority;
 import dev.potluck.protocol.CanonicalUrl;
@@ -188,43 +189,52 @@ public final class AptAuthority implements MetadataAuthority {
     }
   }
 
+  /** InRelease files of suites whose Release this node could verify (no copy is asked for otherwise). */
   @Override
   public boolean checksCopiesOf(CanonicalUrl url) {
-    return url.fileName().equals("InRelease") && url.toString().contains("/dists/");
+    String text = url.toString();
+    return url.fileName().equals("InRelease") && text.contains("/dists/")
+        && !problems.containsKey(text.substring(0, text.lastIndexOf('/') + 1));
   }
 
   /**
    * Another member's InRelease: its signature must verify against the keys this host's apt trusts, it
-   * must not have expired, it must be the Release of the suite its folder names, and it must be no
-   * older than the Release this node already uses there.
+   * must be the Release of the suite its folder names, not expired, and no older than the Release this
+   * node already uses. Only an altered file (a trusted key's signature that does not match, another
+   * suite's Release) blames the member: an honest one may relay an expired or lagging upstream.
    */
   @Override
-  public String checkCopy(CanonicalUrl url, byte[] body) {
+  public CopyCheck checkCopy(CanonicalUrl url, byte[] body) {
     String text = url.toString();
     String dir = text.substring(0, text.lastIndexOf('/') + 1);
-    try {
-      if (body.length > MAX_RELEASE_BYTES) {
-        return "larger than " + MAX_RELEASE_BYTES + " bytes: not a Release file";
-      }
-      ReleaseFile release = ReleaseFile.parse(verifier.verifyClearSigned(body, clock.get()).text());
-      if (release.isExpired(clock.get())) {
-        return "its Valid-Until (" + release.validUntil() + ") has passed";
-      }
-      String suite = dir.substring(dir.lastIndexOf("/dists/") + "/dists/".length(), dir.length() - 1);
-      if ((release.suite() != null || release.codename() != null) && !suite.equals(release.suite())
-          && !suite.equals(release.codename())) {
-        return "it is the Release of suite " + release.suite() + " (codename " + release.codename() + "), not of "
-            + suite;
-      }
-      VerifiedRelease current = releases.get(dir);
-      Instant now = current == null ? null : current.release().date();
-      if (now != null && (release.date() == null || release.date().isBefore(now))) {
-        return "it is dated " + release.date() + ", older than the Release of " + now + " this node already uses";
-      }
-      return null;
-    } catch (VerificationException | AptFormatException e) {
-      return e.getMessage();
+    if (body.length > MAX_RELEASE_BYTES) {
+      return CopyCheck.wrong("larger than " + MAX_RELEASE_BYTES + " bytes: not a Release file");
     }
+    ReleaseFile release;
+    try {
+      release = ReleaseFile.parse(verifier.verifyClearSigned(body, clock.get()).text());
+    } catch (VerificationException e) {
+      return e.reason() == VerificationException.Reason.BAD_SIGNATURE ? CopyCheck.wrong(e.getMessage())
+          : CopyCheck.unusable(e.getMessage());
+    } catch (AptFormatException e) {
+      return CopyCheck.unusable(e.getMessage());
+    }
+    String suite = dir.substring(dir.lastIndexOf("/dists/") + "/dists/".length(), dir.length() - 1);
+    if ((release.suite() != null || release.codename() != null) && !suite.equals(release.suite())
+        && !suite.equals(release.codename())) {
+      return CopyCheck.wrong("it is the Release of suite " + release.suite() + " (codename " + release.codename()
+          + "), not of " + suite);
+    }
+    if (release.isExpired(clock.get())) {
+      return CopyCheck.unusable("its Valid-Until (" + release.validUntil() + ") has passed");
+    }
+    VerifiedRelease current = releases.get(dir);
+    Instant inUse = current == null ? null : current.release().date();
+    if (inUse != null && (release.date() == null || release.date().isBefore(inUse))) {
+      return CopyCheck.unusable("it is dated " + release.date() + ", older than the Release of " + inUse
+          + " this node already uses");
+    }
+    return CopyCheck.GOOD;
   }
 
   @Override

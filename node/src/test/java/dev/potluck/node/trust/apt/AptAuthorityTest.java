@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.potluck.node.trust.Authority;
+import dev.potluck.node.trust.CopyCheck;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.Sha256;
@@ -98,26 +99,35 @@ class AptAuthorityTest {
   }
 
   @Test
-  void checkCopy_anotherMembersInRelease_signedSameSuiteNotOlder() throws IOException {
+  void checkCopy_anotherMembersInRelease_blamedOnlyWhenProvablyAltered() throws IOException {
     Repo repo = new Repo();
     AptAuthority authority = new AptAuthority(keys, () -> NOW);
     CanonicalUrl inRelease = url(DISTS + "InRelease");
     assertTrue(authority.checksCopiesOf(inRelease));
     assertEquals(false, authority.checksCopiesOf(url(DISTS + "Release")), "no signature of its own");
-    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)), "first seen");
+    assertEquals(CopyCheck.GOOD, authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)),
+        "first seen");
     authority.observe(inRelease, repo.file("InRelease", repo.inRelease("stable", NOW.minusSeconds(3600), true)), null);
 
-    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)), "the same");
-    assertNull(authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(60), true)), "a newer one");
-    String older = authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(7200), true));
-    assertTrue(older != null && older.contains("older"), "a replayed earlier Release: " + older);
-    String otherSuite = authority.checkCopy(inRelease, repo.inRelease("testing", NOW.minusSeconds(60), true));
-    assertTrue(otherSuite != null && otherSuite.contains("suite testing"), "another suite's Release: " + otherSuite);
-    byte[] forged = repo.inRelease("stable", NOW.minusSeconds(60), true);
-    String text = new String(forged, StandardCharsets.UTF_8).replace("Origin: Example", "Origin: Exampla");
-    assertTrue(authority.checkCopy(inRelease, text.getBytes(StandardCharsets.UTF_8)) != null, "altered after signing");
-    assertTrue(new AptAuthority(TrustedKeys.load(List.of()), () -> NOW)
-        .checkCopy(inRelease, repo.inRelease("stable", NOW, true)) != null, "signed by a key this host does not trust");
+    assertEquals(CopyCheck.GOOD, authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(3600), true)));
+    assertEquals(CopyCheck.GOOD, authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(60), true)),
+        "a newer one");
+    CopyCheck older = authority.checkCopy(inRelease, repo.inRelease("stable", NOW.minusSeconds(7200), true));
+    assertEquals(CopyCheck.Verdict.UNUSABLE, older.verdict(), "an earlier Release (a lagging mirror, or a replay)");
+    assertTrue(older.why().contains("older"), older.why());
+    CopyCheck otherSuite = authority.checkCopy(inRelease, repo.inRelease("testing", NOW.minusSeconds(60), true));
+    assertEquals(CopyCheck.Verdict.WRONG, otherSuite.verdict(), "another suite's Release under this suite's name");
+    assertTrue(otherSuite.why().contains("suite testing"), otherSuite.why());
+    String text = new String(repo.inRelease("stable", NOW.minusSeconds(60), true), StandardCharsets.UTF_8)
+        .replace("Origin: Example", "Origin: Exampla");
+    assertEquals(CopyCheck.Verdict.WRONG, authority.checkCopy(inRelease, text.getBytes(StandardCharsets.UTF_8))
+        .verdict(), "altered after signing");
+
+    AptAuthority stranger = new AptAuthority(TrustedKeys.load(List.of()), () -> NOW);
+    assertEquals(CopyCheck.Verdict.UNUSABLE, stranger.checkCopy(inRelease, repo.inRelease("stable", NOW, true))
+        .verdict(), "signed by a key this host does not trust: no blame");
+    stranger.observe(inRelease, repo.file("InRelease", repo.inRelease("stable", NOW, true)), null);
+    assertEquals(false, stranger.checksCopiesOf(inRelease), "a suite it cannot verify is not asked of others");
   }
 
   @Test
