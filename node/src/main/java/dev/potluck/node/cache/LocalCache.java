@@ -1286,16 +1286,6 @@ public final class LocalCache {
         .onFailure(e -> log.info("{}: could not take the new version: {}", url, e.getMessage()));
   }
 
-  /** {@link #renew}s the Release at {@code url}, stored under {@code key}; requests for it wait until that is done. */
-  private Future<Void> adopt(ObjectKey key, CanonicalUrl url) {
-    Future<Void> renewed = renew(url, 0);
-    if (!renewed.isComplete()) {
-      adopting.put(key, renewed);
-      renewed.onComplete(v -> adopting.remove(key));
-    }
-    return renewed;
-  }
-
   /**
    * Makes sure this node holds the indexes that the signed Release at {@code releaseUrl}, just stored
    * and learnt from, lists and that clients asked for before (see {@link Authorities#indexesToRenew}),
@@ -1613,6 +1603,14 @@ public final class LocalCache {
       learning++;
       flight.settled.future().onComplete(v -> learnt());
     }
+    if (fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)) {
+      // From the moment the flight is gone until its indexes are renewed, a request for this Release
+      // must wait rather than find the new copy in the store: its client would ask for indexes the
+      // node may then only have as a still newer Release lists them.
+      Future<Void> adoption = flight.settled.future();
+      adopting.put(flight.key, adoption);
+      adoption.onComplete(v -> adopting.remove(flight.key, adoption));
+    }
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
@@ -1635,7 +1633,7 @@ public final class LocalCache {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
           }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
-              ? adopt(flight.key, flight.url).andThen(adopted -> announceRenewed(flight, sha256))
+              ? renew(flight.url, 0).andThen(renewed -> announceRenewed(flight, sha256))
               : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.potluck.node.cluster.ClusterSettings;
+import dev.potluck.node.apt.StaticFileServer;
 import dev.potluck.node.cluster.JGroupsCluster;
+import dev.potluck.node.trust.apt.Gpg;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
@@ -95,11 +97,21 @@ class RogueMemberIT {
   private RoguePeerApi rogueApi;
   private Rogue rogue;
   private Rogue impostor;
+  private Gpg gpg;
+  private String signer;
+  private RoguePeerApi keeperApi;
+  private Rogue keeper;
+  private StaticFileServer aptOrigin;
 
   @BeforeAll
   void startCluster() throws Exception {
     dir = Files.createTempDirectory("potluck-rogue-");
     origin = OriginServer.start();
+    // The signing key of the apt repository the keeper test serves, trusted by the honest nodes.
+    gpg = Gpg.start();
+    signer = gpg.generate("Archive <archive@example.org>", "ed25519", "sign", "never");
+    Path keyring = dir.resolve("archive.gpg");
+    Files.write(keyring, gpg.export(false, signer));
     clusterName = "rogue-" + Long.toHexString(System.nanoTime());
     int[] clusterPorts = new int[NODES];
     int[] httpPorts = new int[NODES];
@@ -113,7 +125,7 @@ class RogueMemberIT {
       // No --secret-file: an open group, where only what an authority vouches for is shared.
       List<String> args = new ArrayList<>(List.of("--cache-dir", dir.resolve("node" + i).toString(), "--bind",
           "127.0.0.1", "--cluster-port", Integer.toString(clusterPorts[i]), "--peer-port", "0", "--cluster",
-          clusterName, "--no-mdns"));
+          clusterName, "--no-mdns", "--keyring", keyring.toString()));
       for (int j = 0; j < NODES; j++) {
         if (j != i) {
           args.addAll(List.of("--seed", "127.0.0.1:" + clusterPorts[j]));
@@ -140,13 +152,21 @@ class RogueMemberIT {
 
   @AfterAll
   void stopAll() throws Exception {
-    for (Rogue r : new Rogue[] {impostor, rogue}) {
+    for (Rogue r : new Rogue[] {impostor, rogue, keeper}) {
       if (r != null) {
         r.close();
       }
     }
-    if (rogueApi != null) {
-      rogueApi.close();
+    for (RoguePeerApi api : new RoguePeerApi[] {rogueApi, keeperApi}) {
+      if (api != null) {
+        api.close();
+      }
+    }
+    if (aptOrigin != null) {
+      aptOrigin.close();
+    }
+    if (gpg != null) {
+      gpg.close();
     }
     for (NodeProcess node : nodes) {
       node.close();
@@ -377,6 +397,84 @@ class RogueMemberIT {
 
   // ---- reading the honest nodes
 
+  /**
+   * A rogue member that is the keeper of an apt suite's InRelease (the arbiter of its URL) serves an
+   * altered copy: the node that asked blocklists it, fetches the file upstream itself, and its client
+   * gets the repository's exact bytes.
+   */
+  @Test
+  void rogueKeeper_alteredInRelease_blocklisted_clientGetsTheRepositorysBytes() throws Exception {
+    keeperApi = RoguePeerApi.start();
+    NodeId keeperId = NodeId.random(new java.security.SecureRandom());
+    keeper = Rogue.join(clusterName, seeds, keeperId, keeperApi.port());
+    List<NodeId> view = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!view.contains(keeperId)) {
+      assertTrue(System.nanoTime() < deadline, "the rogue keeper did not join the view");
+      Thread.sleep(200);
+      view = memberIds(nodes.get(0));
+    }
+    // Wait until node 0 knows the keeper's peer API (from its Load) as well.
+    while (peerApiOf(nodes.get(0), keeperId) == null) {
+      assertTrue(System.nanoTime() < deadline, "node 0 never learnt the rogue keeper's peer API");
+      Thread.sleep(200);
+    }
+
+    Path aptRoot = Files.createDirectories(dir.resolve("apt"));
+    aptOrigin = StaticFileServer.start(aptRoot);
+    String suite = null;
+    for (int i = 0; suite == null; i++) {
+      String candidate = "s" + i;
+      ObjectKey key = ObjectKey.of(dev.potluck.protocol.CanonicalUrl.parse(aptOrigin.url() + "dists/" + candidate
+          + "/InRelease"));
+      if (Rendezvous.owner(key, view).equals(keeperId)) {
+        suite = candidate;
+      }
+    }
+    String path = "dists/" + suite + "/InRelease";
+    String release = "Origin: Example\nSuite: " + suite + "\nCodename: " + suite + "\nDate: "
+        + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now(
+            java.time.ZoneOffset.UTC).minusMinutes(5)) + "\nSHA256:\n"
+        + " " + "0".repeat(64) + " 10 main/binary-all/Packages\n";
+    byte[] genuine = gpg.clearSign(release, "SHA256", signer);
+    Files.createDirectories(aptRoot.resolve(path).getParent());
+    Files.write(aptRoot.resolve(path), genuine);
+    String url = aptOrigin.url() + path;
+    byte[] altered = new String(genuine, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("Origin: Example", "Origin: Exampla").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    keeperApi.metadata.put(ObjectKey.of(dev.potluck.protocol.CanonicalUrl.parse(url)).id(), altered);
+
+    ProxyClient.Fetched viaNode = new ProxyClient(nodes.get(0).port()).get(url);
+    assertEquals(200, viaNode.status());
+    assertEquals(HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(genuine)),
+        viaNode.sha256(), "the client gets the repository's own InRelease");
+    assertTrue(keeperApi.metadataServed.get() > 0, "node 0 asked its keeper first");
+    JsonObject blocklist = nodes.get(0).status().getJsonObject("cluster").getJsonObject("blocklisted");
+    assertTrue(blocklist != null && blocklist.containsKey(keeperId.toString())
+        && blocklist.getString(keeperId.toString()).contains("altered"),
+        "node 0 blocklists the keeper that served an altered InRelease: " + blocklist);
+    assertEquals(1, aptOrigin.requestCount("/" + path), "node 0 fetched it upstream itself after the refusal");
+  }
+
+  private static List<NodeId> memberIds(NodeProcess node) throws Exception {
+    JsonArray members = node.status().getJsonObject("cluster").getJsonArray("members");
+    List<NodeId> out = new ArrayList<>();
+    for (int i = 0; i < members.size(); i++) {
+      out.add(NodeId.parse(members.getJsonObject(i).getString("nodeId")));
+    }
+    return out;
+  }
+
+  private static String peerApiOf(NodeProcess node, NodeId member) throws Exception {
+    JsonArray members = node.status().getJsonObject("cluster").getJsonArray("members");
+    for (int i = 0; i < members.size(); i++) {
+      if (members.getJsonObject(i).getString("nodeId").equals(member.toString())) {
+        return members.getJsonObject(i).getString("peerApi");
+      }
+    }
+    return null;
+  }
+
   private Map<Integer, Long> rejectedTotals() throws Exception {
     Map<Integer, Long> out = new TreeMap<>();
     for (int n = 0; n < NODES; n++) {
@@ -576,6 +674,9 @@ class RogueMemberIT {
       return t;
     });
     final Map<String, Long> sizes = new ConcurrentHashMap<>();
+    /** Metadata it serves as a keeper, by URL key. */
+    final Map<String, byte[]> metadata = new ConcurrentHashMap<>();
+    final AtomicLong metadataServed = new AtomicLong();
     final AtomicLong served = new AtomicLong();
 
     private RoguePeerApi(HttpServer server) {
@@ -597,6 +698,19 @@ class RogueMemberIT {
     private void handle(HttpExchange exchange) throws IOException {
       try (exchange) {
         String path = exchange.getRequestURI().getRawPath();
+        ObjectKey metadataKey = PeerApi.metadataKeyOf(path);
+        if (metadataKey != null) {
+          byte[] body = metadata.get(metadataKey.id());
+          metadataServed.incrementAndGet();
+          if (body == null) {
+            exchange.sendResponseHeaders(404, -1);
+            return;
+          }
+          exchange.getResponseHeaders().set(PeerApi.VALIDATED_AT_HEADER, Long.toString(System.currentTimeMillis()));
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          return;
+        }
         ObjectKey key = PeerApi.keyOf(path);
         if (key == null || !exchange.getRequestMethod().equals("GET")) {
           // Asked to re-check its copy, or anything else: "fine".
