@@ -95,6 +95,12 @@ class MetadataSharingIT {
     }
     assertEquals(List.of(), missing, "after host 0's apt update, every node must hold the new Packages.gz "
         + newIndex + " before its own host asks; upstream " + lan.origin.counts());
+    // The index's arbiter knows them all as holders: what the dashboard's object list shows.
+    int holders = 0;
+    while ((holders = mostHoldersKnown(newIndex)) < HOSTS && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertEquals(HOSTS, holders, "the new index's arbiter lists every node as a holder");
 
     long inReleaseBefore = AptLan.gets(lan.origin, IN_RELEASE);
     for (int i = 1; i < HOSTS; i++) {
@@ -203,6 +209,22 @@ class MetadataSharingIT {
       }
     }
     return out;
+  }
+
+  /** The most holders any node (the arbiter) lists for the object with SHA-256 {@code sha256}. */
+  private int mostHoldersKnown(String sha256) throws Exception {
+    int most = 0;
+    for (NamespaceNode node : lan.nodes) {
+      JsonArray objects = node.objects().getJsonArray("objects");
+      for (int j = 0; j < objects.size(); j++) {
+        JsonObject o = objects.getJsonObject(j);
+        JsonArray holders = o.getJsonArray("holders");
+        if (sha256.equals(o.getString("sha256")) && holders != null) {
+          most = Math.max(most, holders.size());
+        }
+      }
+    }
+    return most;
   }
 
   private static String sha256Of(Path file) throws Exception {
