@@ -594,7 +594,7 @@ public final class LocalCache {
 
   /**
    * From now on, misses of shareable (immutable) objects are routed by {@code router}, which picks
-   * their sources; mutable metadata is always revalidated upstream by each node itself.
+   * their sources; mutable metadata is revalidated through its keeper ({@link MissRouter#keeperOf}).
    */
   public void routeMissesWith(MissRouter router) {
     this.router = router;

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The peer listener's handler: other nodes fetch objects here by key, complete or still arriving,
- * with Range. Nothing is ever looked up by path, nothing is fetched on a peer's behalf, and with a
- * cluster secret a request without the right token is refused.
+ * with Range, and mutable metadata this node keeps for the LAN (its keeper role). Nothing is ever
+ * looked up by path, nothing is fetched on a peer's behalf that this node's own clients did not ask
+ * for, and with a cluster secret a request without the right token is refused.
  *
  * <p>Uploads are held to the node's {@link UploadLimits}. Each GET for an object this node has takes
  * one of {@link UploadLimits#maxUploads} slots until its response ends or its connection closes,
