@@ -235,6 +235,8 @@ public final class LocalCache {
     boolean prefetched;
     /** For a signed Release: whether its indexes are renewed before it is served ({@link #renew}). */
     boolean renews = true;
+    /** For a signed Release that replaces an older one: the older one's bytes, to fall back to. */
+    byte[] previousRelease;
 
     Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
       this.key = key;
@@ -470,7 +472,7 @@ public final class LocalCache {
         log.debug("{}: taken from its keeper, {}", url, keeper.where());
         learntListener.run();
         // The keeper holds the indexes it renewed; this node's clients may want others.
-        return renew(url, 0).map(v -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
+        return renew(url, 0).map(complete -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
       }
       CopyCheck check = (CopyCheck) result;
       if (check.verdict() == CopyCheck.Verdict.UNUSABLE) {
@@ -1253,6 +1255,20 @@ public final class LocalCache {
         .orElseGet(() -> new Source.Live(transfer, disposition)));
   }
 
+  /**
+   * Renews the indexes of the Release a flight just stored; when they cannot be had, falls back to the
+   * previous Release; when they are here and the Release changed, tells the cluster.
+   */
+  private Future<Void> adopt(Flight flight, Sha256 sha256) {
+    return renew(flight.url, 0).compose(complete -> {
+      if (complete) {
+        announceRenewed(flight, sha256);
+        return Future.succeededFuture();
+      }
+      return flight.previousRelease == null ? Future.<Void>succeededFuture() : restorePrevious(flight);
+    });
+  }
+
   /** Tells the cluster that a Release changed upstream, now that this node holds its indexes. */
   private void announceRenewed(Flight flight, Sha256 sha256) {
     if (router != null && (flight.stale == null || !flight.stale.meta().sha256().equals(sha256))) {
@@ -1292,21 +1308,23 @@ public final class LocalCache {
    * before that Release is served: the client given it then finds exactly the indexes it names, even
    * if the repository publishes again a moment later. When one cannot be had as listed (the repository
    * is publishing: new indexes, old Release), the Release is asked for afresh, a few times.
+   *
+   * @return whether every such index is held as the Release now in the store lists it
    */
-  private Future<Void> renew(CanonicalUrl releaseUrl, int attempt) {
+  private Future<Boolean> renew(CanonicalUrl releaseUrl, int attempt) {
     List<CanonicalUrl> indexes = authorities.indexesToRenew(releaseUrl);
     if (indexes.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(true);
     }
     List<Future<Void>> learnt = indexes.stream().map(this::learn).toList();
     return Future.join(learnt).transform(ignored -> {
       List<CanonicalUrl> missing = indexes.stream().filter(u -> stored(keyOf(u), u).isEmpty()).toList();
       if (missing.isEmpty()) {
-        return Future.succeededFuture();
+        return Future.succeededFuture(true);
       }
       if (attempt + 1 >= RENEW_ATTEMPTS) {
-        log.warn("{}: could not get {} as it lists them; serving it anyway", releaseUrl, missing);
-        return Future.succeededFuture();
+        log.warn("{}: could not get {} as it lists them", releaseUrl, missing);
+        return Future.succeededFuture(false);
       }
       log.info("{}: {} could not be had as it lists them (the repository is publishing?); asking for it again",
           releaseUrl, missing);
@@ -1314,6 +1332,51 @@ public final class LocalCache {
       vertx.setTimer(RENEW_RETRY_MILLIS, t -> later.complete());
       return later.future().compose(v -> refetchRelease(releaseUrl)).compose(v -> renew(releaseUrl, attempt + 1));
     });
+  }
+
+  /**
+   * A new Release from upstream whose indexes could not be had as it lists them (the repository kept
+   * publishing): the Release this node had before, whose indexes it served, becomes the one served and
+   * learnt from again, still due for revalidation, so that clients get a consistent, if older, set and
+   * the next request tries the new one again.
+   */
+  private Future<Void> restorePrevious(Flight flight) {
+    byte[] bytes = flight.previousRelease;
+    StoredObject previous = flight.stale;
+    return onWorker(() -> {
+      PartialFile partial = store.createPartial(flight.key, bytes.length);
+      try {
+        java.nio.file.Files.write(partial.path(), bytes);
+      } catch (IOException | RuntimeException e) {
+        store.discard(partial);
+        throw e;
+      }
+      Optional<StoredObject> restored = store.commit(partial, previous.meta());
+      if (restored.isPresent()) {
+        authorities.observe(flight.url, restored.get().data(), previous.meta().sha256());
+      }
+      return null;
+    }).<Void>mapEmpty().andThen(ar -> {
+      if (ar.succeeded()) {
+        log.warn("{}: the repository is publishing (its indexes are newer than its Release); serving the previous"
+            + " Release, whose indexes are here, until it is done", flight.url);
+      } else {
+        log.warn("{}: could not restore the previous Release: {}", flight.url, ar.cause().toString());
+      }
+    });
+  }
+
+  /** The bytes of {@code stale}'s body when it is a signed Release that a new one may have to fall back to; or null. */
+  private byte[] previousRelease(Flight flight) {
+    StoredObject stale = flight.stale;
+    if (stale == null || stale.size() > KeeperCopy.MAX_BYTES) {
+      return null;
+    }
+    try {
+      return java.nio.file.Files.readAllBytes(stale.data());
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Fetches the Release at {@code url} from upstream again (conditionally), without renewing its indexes. */
@@ -1614,7 +1677,14 @@ public final class LocalCache {
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
-    onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
+    boolean adopts = fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url);
+    onWorker(() -> {
+      if (adopts) {
+        // Read before the commit replaces it: the fallback should the new Release's indexes not be had.
+        flight.previousRelease = previousRelease(flight);
+      }
+      return store.commit(partial, meta);
+    }).onComplete(ar -> {
       release(flight.key, transfer);
       if (ar.failed()) {
         flight.settled.tryComplete();
@@ -1633,8 +1703,7 @@ public final class LocalCache {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
           }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
-              ? renew(flight.url, 0).andThen(renewed -> announceRenewed(flight, sha256))
-              : Future.<Void>succeededFuture())
+              ? adopt(flight, sha256) : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();
                 if (mayTeach(flight.url)) {

@@ -119,6 +119,29 @@ class MetadataSharingIT {
   }
 
   @Test
+  void repositoryStuckMidPublish_nodesServeThePreviousReleaseWithItsIndexes() throws Exception {
+    startLan("--metadata-max-age", "1s");
+    updateEverywhere("first");
+    // Release 1 is published while no host looks; then release 2's indexes replace release 1's, and the
+    // repository stops before its Release: upstream now has Release 1, whose indexes are gone.
+    repository.publish("potluck-extra-1", 1024, 1);
+    repository.publishIndexesOnly("potluck-extra-2", 1024, 2);
+    Thread.sleep(1_500);
+    updateEverywhere("with the repository stuck mid-publish");
+    assertTrue(lan.nodes.stream().anyMatch(n -> n.log().contains("serving the previous Release")),
+        "a node fell back to the Release whose indexes it holds");
+
+    repository.publishRelease();
+    Thread.sleep(1_500);
+    updateEverywhere("once the publish is done");
+    for (AptGet client : clients) {
+      assertTrue(listsText(client).contains("Package: potluck-extra-2"), "every host sees the finished release");
+    }
+    System.out.printf("[figure] a repository stuck mid-publish (indexes of release 2, Release 1): apt-get update"
+        + " clean on all %d hosts, served the previous Release; upstream %s%n", HOSTS, lan.origin.counts());
+  }
+
+  @Test
   void originPublishesWhileHostsUpdate_twentyRounds_aptNeverSeesAMismatchedSet() throws Exception {
     // Metadata older than a second is revalidated: nearly every round asks upstream, racing the publisher.
     startLan("--metadata-max-age", "1s");

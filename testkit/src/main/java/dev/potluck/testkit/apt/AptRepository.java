@@ -132,17 +132,33 @@ public final class AptRepository {
    * the new file of each name, never a partial one.
    */
   public synchronized Package publish(String name, int payloadBytes, long seed) throws IOException {
+    Package added = publishIndexesOnly(name, payloadBytes, seed);
+    publishRelease();
+    return added;
+  }
+
+  /**
+   * The first half of {@link #publish}, as an archive caught mid-publish: the new package and the
+   * indexes that list it are in place, the signed Release files are still the old ones (until
+   * {@link #publishRelease}).
+   */
+  public synchronized Package publishIndexesOnly(String name, int payloadBytes, long seed) throws IOException {
     Path scratch = Files.createTempDirectory("potluck-pkg");
     try {
       Package added = buildPackage(root, root.resolve("pool").resolve(COMPONENT), scratch.resolve(name), name,
           payloadBytes, new Random(seed));
-      try (SigningKey key = SigningKey.at(keyHome)) {
-        writeIndexes(root, key);
-      }
+      writePackagesIndexes(root);
       packages.add(added);
       return added;
     } finally {
       Trees.delete(scratch);
+    }
+  }
+
+  /** The second half of {@link #publish}: signed Release files for the indexes now in place. */
+  public synchronized void publishRelease() throws IOException {
+    try (SigningKey key = SigningKey.at(keyHome)) {
+      writeReleaseFiles(root, key);
     }
   }
 
@@ -217,6 +233,11 @@ public final class AptRepository {
   }
 
   private static void writeIndexes(Path root, SigningKey key) throws IOException {
+    writePackagesIndexes(root);
+    writeReleaseFiles(root, key);
+  }
+
+  private static void writePackagesIndexes(Path root) throws IOException {
     Path dist = root.resolve("dists").resolve(SUITE);
     Path binary = Files.createDirectories(dist.resolve(COMPONENT).resolve("binary-all"));
     // Each file is made beside dists/ and renamed into place: apt-ftparchive release would list a
@@ -235,6 +256,10 @@ public final class AptRepository {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     Files.move(gzipNew, binary.resolve("Packages.gz"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void writeReleaseFiles(Path root, SigningKey key) throws IOException {
+    Path dist = root.resolve("dists").resolve(SUITE);
 
     // Written beside dists/ first: apt-ftparchive scans the folder it describes.
     Path release = root.resolve("Release.tmp");
