@@ -31,6 +31,7 @@ import dev.potluck.node.config.HostPort;
 import dev.potluck.node.config.NodeConfig;
 import dev.potluck.node.http.AccessPolicy;
 import dev.potluck.node.http.ClientFront;
+import dev.potluck.node.http.ConnectionChannels;
 import dev.potluck.node.http.ConnectionGuard;
 import dev.potluck.node.http.PeerFront;
 import dev.potluck.node.http.PeerSettings;
@@ -67,6 +68,7 @@ import org.slf4j.LoggerFactory;
 public final class PotluckNode {
 
   private final Vertx vertx;
+  private final ConnectionChannels channels;
   private final NodeConfig config;
   private final FileStore store;
   private final NodeId id;
@@ -135,9 +137,10 @@ public final class PotluckNode {
     }
   }
 
-  private PotluckNode(Vertx vertx, Context context, NodeConfig config, FileStore store, NodeId id,
-      NodeTrust.Loaded trust) {
+  private PotluckNode(Vertx vertx, ConnectionChannels channels, Context context, NodeConfig config, FileStore store,
+      NodeId id, NodeTrust.Loaded trust) {
     this.vertx = vertx;
+    this.channels = channels;
     this.id = id;
     this.context = context;
     this.loopThread = Thread.currentThread();
@@ -217,11 +220,14 @@ public final class PotluckNode {
   private static Future<PotluckNode> start(NodeConfig config, PeerSettings peer,
       java.util.function.Function<PotluckNode, Future<Void>> then) {
     // Native epoll where available (Linux): sendfile and socket I/O with fewer copies and wake-ups.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-    if (!vertx.isNativeTransportEnabled()) {
+    ConnectionChannels channels = ConnectionChannels.overBestTransport();
+    if (channels.real() == io.vertx.core.transport.Transport.NIO) {
+      Throwable cause = io.vertx.core.transport.Transport.nativeTransport() == null ? null
+          : io.vertx.core.transport.Transport.nativeTransport().unavailabilityCause();
       LoggerFactory.getLogger(PotluckNode.class).info("native transport unavailable ({}); using Java NIO",
-          vertx.unavailableNativeTransportCause() == null ? "unknown" : vertx.unavailableNativeTransportCause().getMessage());
+          cause == null ? "unknown" : cause.getMessage());
     }
+    Vertx vertx = Vertx.builder().with(new VertxOptions()).withTransport(channels).build();
     Context context = vertx.getOrCreateContext();
     Promise<PotluckNode> started = Promise.promise();
     record Opened(FileStore store, NodeId id, NodeTrust.Loaded trust) {}
@@ -232,7 +238,7 @@ public final class PotluckNode {
         })
         .recover(e -> Future.failedFuture(new IllegalStateException(
             "cannot open the cache at " + config.cacheDir() + ": " + e.getMessage(), e)))
-        .map(opened -> new PotluckNode(vertx, context, config, opened.store(), opened.id(), opened.trust()))
+        .map(opened -> new PotluckNode(vertx, channels, context, config, opened.store(), opened.id(), opened.trust()))
         // Clients last: a node that answers them (and /api/v1/status) is in its cluster already.
         .compose(node -> node.listenForPeers(peer).compose(listening -> then.apply(node))
             .compose(joined -> node.listen()).map(node))
@@ -290,7 +296,7 @@ public final class PotluckNode {
     return vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           guard.connected(connection);
-          front.connected(connection);
+          this.channels.claim(connection).ifPresent(channel -> front.connected(connection, channel));
         })
         .requestHandler(guard.watch(front))
         .listen(listen.port(), listen.host())

@@ -152,9 +152,13 @@ public final class ClientFront implements Handler<HttpServerRequest> {
     cache.prefetch(url, userAgent);
   }
 
-  /** Watches a new connection for pipelined requests, to {@link #prefetch} them. */
-  public void connected(HttpConnection connection) {
-    PipelinedPrefetch.install(connection, this);
+  /**
+   * Watches a new connection for pipelined requests, to {@link #prefetch} them.
+   *
+   * @param channel the connection's channel, from {@link ConnectionChannels#claim}
+   */
+  public void connected(HttpConnection connection, io.netty.channel.Channel channel) {
+    PipelinedPrefetch.install(connection, channel, this);
   }
 
   private void serveMirror(HttpServerRequest request, String nameAndRest) {

@@ -1,5 +1,6 @@
 package dev.potluck.node.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -8,8 +9,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * Sees each request on a client connection as it is decoded, before the HTTP server queues it. HTTP/1.1
@@ -43,17 +44,13 @@ final class PipelinedPrefetch extends ChannelDuplexHandler {
   }
 
   /**
-   * Watches {@code connection}'s requests for {@code front}. Call from the server's connection handler,
-   * on the connection's context (where {@code front}'s requests are handled too).
+   * Watches the requests on {@code channel}, the channel under {@code connection}, for {@code front}.
+   * Call from the server's connection handler, on the connection's context (where {@code front}'s
+   * requests are handled too), which has just been created with the connection.
    */
-  static void install(HttpConnection connection, ClientFront front) {
-    if (!(connection instanceof ConnectionBase base)) {
-      return; // another kind of connection (HTTP/2): it has no head-of-line queue to work around
-    }
-    ChannelHandlerContext vertxHandler = base.channelHandlerContext();
+  static void install(HttpConnection connection, Channel channel, ClientFront front) {
     String remote = connection.remoteAddress() == null ? null : connection.remoteAddress().hostAddress();
-    vertxHandler.pipeline().addBefore(vertxHandler.name(), NAME,
-        new PipelinedPrefetch(front, base.context(), remote));
+    ConnectionChannels.insertBeforeVertx(channel, NAME, new PipelinedPrefetch(front, Vertx.currentContext(), remote));
   }
 
   @Override

@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
@@ -61,6 +60,7 @@ public final class Transfer {
   /** Asked whether a body with the wrong digest is replaced rather than failed; null: it fails. */
   private java.util.function.Predicate<VerificationException> onWrongBody;
   private final MessageDigest digest = Sha256.newDigest();
+  private final byte[] scratch = new byte[16 * 1024];
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   /** The batch being written, which starts at {@link #readable}; null when no write is under way. */
   private Buffer writingBatch;
@@ -221,8 +221,7 @@ public final class Transfer {
       fail(new IOException("upstream sent more than the " + head.length() + " bytes it announced"));
       return false;
     }
-    // Digest the bytes where they lie: getBytes() would copy each chunk into a new array first.
-    digest.update(((BufferInternal) chunk).getByteBuf().nioBuffer());
+    digest(chunk);
     queue.add(chunk);
     queuedBytes += chunk.length();
     writeNext();
@@ -232,6 +231,20 @@ public final class Transfer {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Adds {@code chunk} to the digest through one reused array: Vert.x's public API offers no view of a
+   * buffer's bytes, and a copy into an array that stays in cache costs little beside SHA-256 itself,
+   * where a new array per chunk would cost an allocation and its collection.
+   */
+  private void digest(Buffer chunk) {
+    int length = chunk.length();
+    for (int at = 0; at < length; at += scratch.length) {
+      int n = Math.min(scratch.length, length - at);
+      chunk.getBytes(at, at + n, scratch, 0);
+      digest.update(scratch, 0, n);
+    }
   }
 
   /** The source has ended: completes once the queue is written, or fails if bytes are missing. */
