@@ -265,7 +265,7 @@ public final class PotluckNode {
         .setIdleTimeout(120);
     Router api = ApiRoutes.router(vertx, this::status, this::objects, this::purge);
     ClientFront front = new ClientFront(vertx, new AccessPolicy(config.allow()), cache, config.mirrors(),
-        config.readerStallTimeout().toMillis(), api);
+        config.readerStallTimeout().toMillis(), api, channels);
     metrics = new NodeMetrics(cache, store, front, peerFront, () -> swarm);
     cache.reportTo(metrics);
     timings.delegate = metrics;
@@ -296,7 +296,7 @@ public final class PotluckNode {
     return vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           guard.connected(connection);
-          this.channels.claim(connection).ifPresent(channel -> front.connected(connection, channel));
+          this.channels.channelOf(connection).ifPresent(channel -> front.connected(connection, channel));
         })
         .requestHandler(guard.watch(front))
         .listen(listen.port(), listen.host())
@@ -316,7 +316,7 @@ public final class PotluckNode {
         PotluckNode::monotonicMillis);
     peerGuard = guard;
     PeerFront front = new PeerFront(vertx, cache, config.readerStallTimeout().toMillis(), peer.secret(), peer.limits(),
-        System::nanoTime, guard, peer.share());
+        System::nanoTime, guard, peer.share(), channels);
     peerFront = front;
     return vertx.createHttpServer(new HttpServerOptions().setMaxInitialLineLength(512).setMaxHeaderSize(8 * 1024)
             .setCompressionSupported(false).setHttp2ClearTextEnabled(false).setIdleTimeout(120))

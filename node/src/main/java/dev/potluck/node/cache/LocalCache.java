@@ -1526,6 +1526,7 @@ public final class LocalCache {
         ? onWorker(() -> store.reserve(p.partial(), head.length()))
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
+    prepared.onSuccess(p -> transfer.storedAt(p.partial().path()));
     if (head.length() < 0) {
       // No length to reserve up front: the body takes room as it grows, and never more than the quota.
       transfer.limitBy(bytes -> prepared.compose(p -> onWorker(() -> store.extend(p.partial(), bytes))),

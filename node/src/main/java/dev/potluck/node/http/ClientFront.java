@@ -49,11 +49,14 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   private final ConnectTunnel tunnel;
   private final PublishApi publishing;
 
+  /**
+   * @param channels the client connections' channels (growing bodies are then sent from disk), or null
+   */
   public ClientFront(Vertx vertx, AccessPolicy access, LocalCache cache, List<Mirror> mirrors, long stallTimeoutMillis,
-      Handler<HttpServerRequest> local) {
+      Handler<HttpServerRequest> local, ConnectionChannels channels) {
     this.access = access;
     this.cache = cache;
-    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, served);
+    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, served, channels);
     this.local = local;
     this.tunnel = new ConnectTunnel(vertx, stallTimeoutMillis);
     this.publishing = new PublishApi(cache);
@@ -155,7 +158,7 @@ public final class ClientFront implements Handler<HttpServerRequest> {
   /**
    * Watches a new connection for pipelined requests, to {@link #prefetch} them.
    *
-   * @param channel the connection's channel, from {@link ConnectionChannels#claim}
+   * @param channel the connection's channel, from {@link ConnectionChannels#channelOf}
    */
   public void connected(HttpConnection connection, io.netty.channel.Channel channel) {
     PipelinedPrefetch.install(connection, channel, this);

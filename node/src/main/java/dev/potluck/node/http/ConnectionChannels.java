@@ -31,17 +31,17 @@ import java.util.concurrent.ThreadFactory;
  * <p>Vert.x 5 keeps a connection's channel in its internal classes. Its public transport SPI
  * ({@link io.vertx.core.spi.transport.Transport}) does see the bootstrap of every server it binds: this
  * transport delegates everything to the real one (epoll or NIO) and, for each connection an HTTP server
- * accepts, remembers the channel under its two addresses until the server's connection handler
- * {@link #claim claims} it, or it closes. Nothing else changes. {@code ConnectionChannelsTest} fails if a
+ * accepts, remembers the channel under its two addresses until it closes, for the server's handlers to
+ * {@link #channelOf look up}. Nothing else changes. {@code ConnectionChannelsTest} fails if a
  * Vert.x upgrade stops calling the SPI this way.
  *
- * <p>Thread-safe: channels are remembered and claimed on their event loops.
+ * <p>Thread-safe: channels are remembered on their event loops and looked up from any thread.
  */
 public final class ConnectionChannels implements Transport {
 
   private final Transport real;
   private final Spi spi;
-  private final Map<String, Channel> unclaimed = new ConcurrentHashMap<>();
+  private final Map<String, Channel> open = new ConcurrentHashMap<>();
 
   private ConnectionChannels(Transport real) {
     this.real = real;
@@ -60,29 +60,29 @@ public final class ConnectionChannels implements Transport {
   }
 
   /**
-   * The channel under {@code connection}, once: call from the server's connection handler, which runs
-   * after the channel was accepted. Empty for a connection of a server this transport did not bind.
+   * The channel under {@code connection}, while it is open: empty for a connection of a server this
+   * transport did not bind. The channel's event loop is the connection's.
    */
-  public Optional<Channel> claim(HttpConnection connection) {
+  public Optional<Channel> channelOf(HttpConnection connection) {
     SocketAddress local = connection.localAddress();
     SocketAddress remote = connection.remoteAddress();
     if (local == null || remote == null || local.hostAddress() == null || remote.hostAddress() == null) {
       return Optional.empty();
     }
-    return Optional.ofNullable(unclaimed.remove(key(local.hostAddress(), local.port(), remote.hostAddress(), remote.port())));
+    return Optional.ofNullable(open.get(key(local.hostAddress(), local.port(), remote.hostAddress(), remote.port())));
   }
 
   /**
-   * Puts {@code handler} just before Vert.x's own connection handler, the last in a claimed channel's
+   * Puts {@code handler} just before Vert.x's own connection handler, the last in a connection channel's
    * pipeline: there requests arrive decoded, and responses pass as HTTP objects, not yet bytes.
    */
   public static void insertBeforeVertx(Channel channel, String name, ChannelHandler handler) {
     channel.pipeline().addBefore(channel.pipeline().lastContext().name(), name, handler);
   }
 
-  /** Connections accepted and not yet claimed or closed: a bound on what this transport holds. */
-  int unclaimed() {
-    return unclaimed.size();
+  /** Connections accepted and not yet closed: what this transport holds. */
+  int held() {
+    return open.size();
   }
 
   private void accepted(Channel channel) {
@@ -91,8 +91,8 @@ public final class ConnectionChannels implements Transport {
         && local.getAddress() != null && remote.getAddress() != null) {
       String key = key(local.getAddress().getHostAddress(), local.getPort(), remote.getAddress().getHostAddress(),
           remote.getPort());
-      unclaimed.put(key, channel);
-      channel.closeFuture().addListener(f -> unclaimed.remove(key, channel));
+      open.put(key, channel);
+      channel.closeFuture().addListener(f -> open.remove(key, channel));
     }
   }
 

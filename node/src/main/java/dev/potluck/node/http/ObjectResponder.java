@@ -7,7 +7,9 @@ import dev.potluck.node.transfer.ResponseHead;
 import dev.potluck.node.transfer.Throttle;
 import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.TransferReader;
+import dev.potluck.node.transfer.ZeroCopyReader;
 import dev.potluck.node.upstream.UpstreamFailure;
+import io.netty.channel.Channel;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -39,17 +41,18 @@ final class ObjectResponder {
   private final Vertx vertx;
   private final long stallTimeoutMillis;
   private final Throttle throttle;
+  /** Finds a connection's channel, for sending growing files from disk; null: never from disk. */
+  private final ConnectionChannels channels;
 
-  /** A responder that neither paces nor counts its bodies. */
-  ObjectResponder(Vertx vertx, long stallTimeoutMillis) {
-    this(vertx, stallTimeoutMillis, Throttle.NONE);
-  }
-
-  /** @param throttle paces and counts every body this responder sends */
-  ObjectResponder(Vertx vertx, long stallTimeoutMillis, Throttle throttle) {
+  /**
+   * @param throttle paces and counts every body this responder sends
+   * @param channels the connections' channels, or null to send growing bodies through Vert.x's writes
+   */
+  ObjectResponder(Vertx vertx, long stallTimeoutMillis, Throttle throttle, ConnectionChannels channels) {
     this.vertx = vertx;
     this.stallTimeoutMillis = stallTimeoutMillis;
     this.throttle = throttle;
+    this.channels = channels;
   }
 
   void respond(HttpServerRequest request, Source source) {
@@ -156,8 +159,27 @@ final class ObjectResponder {
       response.end();
       return;
     }
+    Channel channel = zeroCopyChannel(request);
+    if (channel != null) {
+      new ZeroCopyReader(vertx, transfer, response, channel, start, end, stallTimeoutMillis, throttle).start();
+      return;
+    }
     response.setWriteQueueMaxSize(CLIENT_WRITE_QUEUE);
     new TransferReader(vertx, transfer, response, start, end, stallTimeoutMillis, throttle).start();
+  }
+
+  /**
+   * The request's connection's channel when a growing body may be sent from its file: the rate is not
+   * capped (a file send cannot be paced) and this thread is the channel's (regions and Vert.x's own
+   * writes then go out in the order they are made); null otherwise.
+   */
+  private Channel zeroCopyChannel(HttpServerRequest request) {
+    if (channels == null || throttle.limitsRate()) {
+      return null;
+    }
+    return channels.channelOf(request.connection())
+        .filter(channel -> channel.eventLoop().inEventLoop())
+        .orElse(null);
   }
 
   /** Sets the entity headers; answers 304 and returns true when the client's copy is current. */

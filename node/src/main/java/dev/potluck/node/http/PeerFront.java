@@ -60,7 +60,7 @@ public final class PeerFront implements Handler<HttpServerRequest> {
    */
   public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
       LongSupplier nanoClock) {
-    this(vertx, cache, stallTimeoutMillis, secret, limits, nanoClock, ConnectionGuard.none(), true);
+    this(vertx, cache, stallTimeoutMillis, secret, limits, nanoClock, ConnectionGuard.none(), true, null);
   }
 
   /**
@@ -68,9 +68,10 @@ public final class PeerFront implements Handler<HttpServerRequest> {
    * close actions of this front's upload slots).
    *
    * @param share false for a node run with {@code --no-share}: every object request is answered 403
+   * @param channels the peer connections' channels (growing bodies are then sent from disk), or null
    */
   public PeerFront(Vertx vertx, LocalCache cache, long stallTimeoutMillis, byte[] secret, UploadLimits limits,
-      LongSupplier nanoClock, ConnectionGuard guard, boolean share) {
+      LongSupplier nanoClock, ConnectionGuard guard, boolean share, ConnectionChannels channels) {
     this.guard = guard;
     this.share = share;
     if (limits == null) {
@@ -78,7 +79,7 @@ public final class PeerFront implements Handler<HttpServerRequest> {
     }
     this.cache = cache;
     this.uploads = new Uploads(limits, nanoClock);
-    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, uploads);
+    this.responder = new ObjectResponder(vertx, stallTimeoutMillis, uploads, channels);
     this.secret = secret == null ? null : secret.clone();
   }
 

@@ -48,6 +48,8 @@ public final class Transfer {
   static final long BUDGET_STEP = 4L << 20;
 
   private AsyncFile file;
+  /** Where the file is, once known: readers may send from it directly ({@link ZeroCopyReader}). */
+  private java.nio.file.Path path;
   private final ResponseHead head;
   /** When set (a peer's copy), the body must have this digest to count as complete. */
   private Sha256 expectedSha256;
@@ -178,6 +180,19 @@ public final class Transfer {
 
   public ResponseHead head() {
     return head;
+  }
+
+  /**
+   * Names the file the body is written to, for readers that send from it directly. The name holds
+   * until the file is committed under its final one; a reader that opened it by then keeps reading it.
+   */
+  public void storedAt(java.nio.file.Path path) {
+    this.path = path;
+  }
+
+  /** The file the body is written to, or null when not known (or not yet). */
+  public java.nio.file.Path path() {
+    return path;
   }
 
   public State state() {

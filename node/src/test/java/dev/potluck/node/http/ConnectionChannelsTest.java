@@ -33,7 +33,7 @@ class ConnectionChannelsTest {
   private Vertx vertx;
   private HttpServer server;
   private final List<String> seen = new CopyOnWriteArrayList<>();
-  private final List<Boolean> claimed = new CopyOnWriteArrayList<>();
+  private final List<Boolean> found = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -41,8 +41,8 @@ class ConnectionChannelsTest {
     vertx = Vertx.builder().withTransport(channels).build();
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .connectionHandler(connection -> {
-          var channel = channels.claim(connection);
-          claimed.add(channel.isPresent());
+          var channel = channels.channelOf(connection);
+          found.add(channel.isPresent());
           channel.ifPresent(c -> ConnectionChannels.insertBeforeVertx(c, "recorder", new Recorder()));
         })
         .requestHandler(request -> {
@@ -69,30 +69,30 @@ class ConnectionChannelsTest {
       String answers = readUntil(socket.getInputStream(), "/fast");
       assertTrue(answers.indexOf("/slow") < answers.indexOf("/fast"), "answered in order: " + answers);
     }
-    assertEquals(List.of(true), claimed, "the connection's channel is handed over");
+    assertEquals(List.of(true), found, "the connection's channel is handed over");
     assertEquals(List.of("request /slow", "request /fast", "response end", "response end"), seen);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (channels.unclaimed() > 0 && System.nanoTime() < deadline) {
+    while (channels.held() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(0, channels.unclaimed(), "nothing is held for a closed connection");
+    assertEquals(0, channels.held(), "nothing is held for a closed connection");
   }
 
   @Test
-  void aConnectionNobodyClaims_isForgottenWhenItCloses() throws Exception {
+  void aConnectionNobodyLooksUp_isForgottenWhenItCloses() throws Exception {
     HttpServer other = vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     try (Socket socket = new Socket("127.0.0.1", other.actualPort())) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       readUntil(socket.getInputStream(), "ok");
-      assertEquals(1, channels.unclaimed());
+      assertEquals(1, channels.held());
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (channels.unclaimed() > 0 && System.nanoTime() < deadline) {
+    while (channels.held() > 0 && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertEquals(0, channels.unclaimed());
+    assertEquals(0, channels.held());
   }
 
   private static String readUntil(InputStream in, String marker) throws Exception {
