@@ -32,7 +32,8 @@ final class BenchOptions {
   @Option(names = "--quick", description = "about a minute: smaller sizes, fewer rounds")
   boolean quick;
 
-  @Option(names = "--only", paramLabel = "PARTS", split = ",", description = "comma list of miss, rss, hit (default all)")
+  @Option(names = "--only", paramLabel = "PARTS", split = ",",
+      description = "comma list of miss, rss, hit, herd, relay (default miss, rss, hit)")
   Set<String> parts = Set.of("miss", "rss", "hit");
   /** Clients of the herd part (opened first, then all asking at once). */
   int herdClients = 1_000;
@@ -66,6 +67,13 @@ final class BenchOptions {
   @Option(names = "--hit-size", paramLabel = "SIZE", converter = SizeConverter.class,
       description = "hit vs nginx: object size (default 256M; --quick 64M)")
   long hitSize = 256L << 20;
+
+  @Option(names = "--relay-size", paramLabel = "SIZE", converter = SizeConverter.class,
+      description = "relay: the object one node streams to every reader as it arrives (default 1G; --quick 256M)")
+  long relaySize = 1L << 30;
+
+  @Option(names = "--relay-readers", paramLabel = "N", description = "relay: readers of the object (default ${DEFAULT-VALUE})")
+  int relayReaders = 4;
 
   @Option(names = "--concurrency", paramLabel = "1,4", split = ",", description = "hit vs nginx: connections (default 1,4)")
   List<Integer> concurrency = List.of(1, 4);
@@ -120,6 +128,9 @@ final class BenchOptions {
       if (!given.hasMatchedOption("--hit-size")) {
         o.hitSize = 64L << 20;
       }
+      if (!given.hasMatchedOption("--relay-size")) {
+        o.relaySize = 256L << 20;
+      }
       if (!given.hasMatchedOption("--requests")) {
         o.requestsPerConnection = 5;
       }
@@ -134,6 +145,7 @@ final class BenchOptions {
     positive("--sample-ms", o.sampleMillis);
     positive("--requests", o.requestsPerConnection);
     positive("--trials", o.trials);
+    positive("--relay-readers", o.relayReaders);
     positive("--max-seconds", o.maxSeconds);
     positive("--request-timeout-seconds", o.requestTimeoutSeconds);
     if (o.warmupRounds < 0 || o.wanMbit < 0) {
@@ -143,8 +155,8 @@ final class BenchOptions {
     Set<String> parts = new java.util.TreeSet<>();
     for (String part : o.parts) {
       String name = part.trim().toLowerCase(Locale.ROOT);
-      if (!Set.of("miss", "rss", "hit", "herd").contains(name)) {
-        throw new UsageException("--only: unknown part '" + name + "' (miss, rss, hit, herd)");
+      if (!Set.of("miss", "rss", "hit", "herd", "relay").contains(name)) {
+        throw new UsageException("--only: unknown part '" + name + "' (miss, rss, hit, herd, relay)");
       }
       parts.add(name);
     }
@@ -173,6 +185,8 @@ final class BenchOptions {
     m.put("rssSizesBytes", rssSizes);
     m.put("rssSampleMillis", sampleMillis);
     m.put("hitSizeBytes", hitSize);
+    m.put("relaySizeBytes", relaySize);
+    m.put("relayReaders", relayReaders);
     m.put("hitConcurrency", concurrency);
     m.put("hitRequestsPerConnection", requestsPerConnection);
     m.put("hitTrials", trials);

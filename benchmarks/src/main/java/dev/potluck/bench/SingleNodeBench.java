@@ -114,6 +114,9 @@ public final class SingleNodeBench {
       if (o.parts.contains("hit")) {
         failed |= !part(results, "hitThroughput", () -> new HitThroughput(context).run());
       }
+      if (o.parts.contains("relay")) {
+        failed |= !part(results, "relayCost", () -> new RelayCost(context).run());
+      }
       report.put("originBytesSent", origin.bytesSent());
     } finally {
       cleanup.delete(workDir);
