@@ -154,6 +154,20 @@ public final class PackageTable {
     return null;
   }
 
+  /**
+   * As {@link #judge(java.util.Map, java.util.List, Sha256, long)}, for one file name and {@code listings}
+   * that each have a source and a table; of several listings from one source, the first speaks.
+   */
+  public static <L> dev.potluck.node.trust.FileVerdict judge(Iterable<L> listings,
+      java.util.function.Function<L, String> source, java.util.function.Function<L, PackageTable> table,
+      String fileName, Sha256 sha256, long size) {
+    java.util.Map<String, PackageTable> bySource = new java.util.LinkedHashMap<>();
+    for (L listing : listings) {
+      bySource.putIfAbsent(source.apply(listing), table.apply(listing));
+    }
+    return judge(bySource, java.util.List.of(fileName), sha256, size);
+  }
+
   /** A file as an index lists it. */
   public record Listed(Sha256 sha256, long size) {}
 

@@ -79,11 +79,7 @@ public final class PacmanAuthority implements MetadataAuthority {
   /** A file in a local cache ({@code --import}): vouched for when a verified package list lists its bytes. */
   @Override
   public dev.potluck.node.trust.FileVerdict judgeFile(String fileName, Sha256 sha256, long size) {
-    java.util.Map<String, PackageTable> bySource = new java.util.LinkedHashMap<>();
-    for (Listing listing : listings.values()) {
-      bySource.putIfAbsent(listing.source(), listing.table());
-    }
-    return PackageTable.judge(bySource, java.util.List.of(fileName), sha256, size);
+    return PackageTable.judge(listings.values(), Listing::source, Listing::table, fileName, sha256, size);
   }
 
   @Override
