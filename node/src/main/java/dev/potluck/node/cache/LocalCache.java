@@ -452,14 +452,7 @@ public final class LocalCache {
       if (stale != null && stale.meta().sha256().equals(sha256)) {
         stored = store.markValidated(key, validatedAt, body.etag(), body.lastModified());
       } else {
-        PartialFile partial = store.createPartial(key, body.bytes().length);
-        try {
-          java.nio.file.Files.write(partial.path(), body.bytes());
-        } catch (IOException | RuntimeException e) {
-          store.discard(partial);
-          throw e;
-        }
-        stored = store.commit(partial, new ObjectMeta(url.toString(), body.bytes().length, sha256, body.contentType(),
+        stored = store.commitBytes(key, body.bytes(), new ObjectMeta(url.toString(), body.bytes().length, sha256, body.contentType(),
             body.etag(), body.lastModified(), clock.getAsLong(), validatedAt));
       }
       if (stored.isEmpty()) {
@@ -1344,14 +1337,7 @@ public final class LocalCache {
     byte[] bytes = flight.previousRelease;
     StoredObject previous = flight.stale;
     return onWorker(() -> {
-      PartialFile partial = store.createPartial(flight.key, bytes.length);
-      try {
-        java.nio.file.Files.write(partial.path(), bytes);
-      } catch (IOException | RuntimeException e) {
-        store.discard(partial);
-        throw e;
-      }
-      Optional<StoredObject> restored = store.commit(partial, previous.meta());
+      Optional<StoredObject> restored = store.commitBytes(flight.key, bytes, previous.meta());
       if (restored.isPresent()) {
         authorities.observe(flight.url, restored.get().data(), previous.meta().sha256());
       }
