@@ -29,8 +29,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -63,6 +61,7 @@ public final class LocalCache {
 
   private final Vertx vertx;
   private final FileStore store;
+  private final Staging staging;
   private final Upstream upstream;
   private final FreshnessPolicy freshness;
   private final LongSupplier clock;
@@ -213,7 +212,7 @@ public final class LocalCache {
     /** Completes when the transfer exists: peers may follow it from then on. */
     final Promise<Void> started = Promise.promise();
     /** The partial file, created while the first request is under way, so no time is lost after. */
-    Future<Prepared> prepared;
+    Future<Staging.Prepared> prepared;
     Future<PartialFile> reserved;
     Transfer transfer;
     /** Bumped for every new source: callbacks of a superseded source do nothing. */
@@ -247,8 +246,6 @@ public final class LocalCache {
     }
   }
 
-  private record Prepared(PartialFile partial, AsyncFile file) {}
-
   /**
    * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
    * digest the object must have, or none yet when it is streamed while still being fetched.
@@ -273,6 +270,7 @@ public final class LocalCache {
   public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
     this.vertx = vertx;
     this.store = store;
+    this.staging = new Staging(vertx, store);
     this.upstream = upstream;
     this.freshness = freshness;
     this.clock = clock;
@@ -747,28 +745,17 @@ public final class LocalCache {
     // Named after its digest once that is known; until then after a name no object has.
     ObjectKey pending = new ObjectKey(Sha256.of("publish " + System.nanoTime() + " " + Math.random()).hex());
     Promise<StoredObject> done = Promise.promise();
-    onWorker(() -> store.createPartial(pending, length))
-        .compose(partial -> vertx.fileSystem()
-            .open(partial.path().toString(), new OpenOptions().setWrite(true).setCreate(false))
-            .map(file -> new Prepared(partial, file))
-            .andThen(opened -> {
-              if (opened.failed()) {
-                store.discard(partial);
-              }
-            }))
+    staging.prepareUpload(pending, length)
         .onFailure(done::tryFail)
         .onSuccess(prepared -> receivePublished(body, prepared, length, limits, done));
     return done.future();
   }
 
-  private void receivePublished(ReadStream<Buffer> body, Prepared prepared, long length, Sharing limits,
+  private void receivePublished(ReadStream<Buffer> body, Staging.Prepared prepared, long length, Sharing limits,
       Promise<StoredObject> done) {
     java.security.MessageDigest digest = Sha256.newDigest();
     long[] received = {0};
-    Runnable abort = () -> prepared.file().close().onComplete(closed -> onWorker(() -> {
-      store.discard(prepared.partial());
-      return null;
-    }));
+    Runnable abort = () -> staging.closeAndDiscard(prepared);
     prepared.file().exceptionHandler(e -> {
       if (done.tryFail(e)) {
         abort.run();
@@ -800,10 +787,7 @@ public final class LocalCache {
       prepared.file().close().onComplete(closed -> {
         if (closed.failed()) {
           done.tryFail(closed.cause());
-          onWorker(() -> {
-            store.discard(prepared.partial());
-            return null;
-          });
+          staging.discard(prepared.partial());
           return;
         }
         Sha256 sha256 = Sha256.of(digest);
@@ -812,7 +796,7 @@ public final class LocalCache {
         ObjectMeta meta = new ObjectMeta(ContentNames.lanUrl(sha256).toString(), length, sha256,
             "application/octet-stream", null, null, now, now, limits);
         PartialFile partial = new PartialFile(key, prepared.partial().path(), prepared.partial().reservedBytes());
-        onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
+        staging.commit(partial, meta).onComplete(ar -> {
           if (ar.failed()) {
             done.fail(ar.cause());
           } else if (ar.result().isEmpty()) {
@@ -1029,7 +1013,7 @@ public final class LocalCache {
     Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong());
     flight.authority = authorities.lookup(url);
     flights.put(key, flight);
-    flight.prepared = prepare(key);
+    flight.prepared = staging.prepare(key);
     return flight;
   }
 
@@ -1097,7 +1081,7 @@ public final class LocalCache {
       flight.transfer.fail(missing);
       return;
     }
-    discardPrepared(flight);
+    staging.discard(flight.prepared);
     flights.remove(flight.key);
     flight.over = true;
     flight.settled.tryComplete();
@@ -1140,7 +1124,7 @@ public final class LocalCache {
       sourceFailed(flight, origin, status == 503 ? new PeerBusyException(answer) : new IOException(answer));
       return;
     }
-    discardPrepared(flight);
+    staging.discard(flight.prepared);
     CanonicalUrl url = flight.url;
     if (status == 304 && flight.stale != null) {
       response.resume();
@@ -1191,7 +1175,7 @@ public final class LocalCache {
       log.info("{} for {}: {}", origin.where(), flight.url, cause.getMessage());
       router.sourceFailed(flight.routed, cause);
     } else if (flight.transfer == null) {
-      discardPrepared(flight);
+      staging.discard(flight.prepared);
       settleFailure(flight, cause);
     } else {
       flight.transfer.fail(cause);
@@ -1461,27 +1445,6 @@ public final class LocalCache {
     });
   }
 
-  /** Creates and opens the partial file on a worker thread. */
-  private Future<Prepared> prepare(ObjectKey key) {
-    return onWorker(() -> store.createPartial(key, 0))
-        .compose(partial -> vertx.fileSystem()
-            .open(partial.path().toString(), new OpenOptions().setRead(true).setWrite(true).setCreate(false))
-            .map(file -> new Prepared(partial, file))
-            .andThen(opened -> {
-              if (opened.failed()) {
-                store.discard(partial);
-              }
-            }));
-  }
-
-  /** No body will be stored: the prepared partial file goes. */
-  private void discardPrepared(Flight flight) {
-    flight.prepared.onSuccess(p -> p.file().close().onComplete(v -> onWorker(() -> {
-      store.discard(p.partial());
-      return null;
-    })));
-  }
-
   /** The first body: the transfer starts, and with it the answer to every waiting client. */
   private void receive(Flight flight, HttpClientResponse response, Origin origin, int generation) {
     ResponseHead head;
@@ -1501,20 +1464,20 @@ public final class LocalCache {
         sourceFailed(flight, origin, new VerificationException(why));
       } else {
         counters.verificationFailure();
-        discardPrepared(flight);
+        staging.discard(flight.prepared);
         settleFailure(flight, new UpstreamFailure(502, why));
       }
       return;
     }
-    Future<Prepared> prepared = flight.prepared;
+    Future<Staging.Prepared> prepared = flight.prepared;
     // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
     flight.reserved = prepared.compose(p -> head.length() > 0
-        ? onWorker(() -> store.reserve(p.partial(), head.length()))
+        ? staging.reserve(p, head.length())
         : Future.succeededFuture(p.partial()));
-    Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
+    Transfer transfer = new Transfer(prepared.map(Staging.Prepared::file), head);
     if (head.length() < 0) {
       // No length to reserve up front: the body takes room as it grows, and never more than the quota.
-      transfer.limitBy(bytes -> prepared.compose(p -> onWorker(() -> store.extend(p.partial(), bytes))),
+      transfer.limitBy(bytes -> prepared.compose(p -> staging.extend(p, bytes)),
           origin.where() + "'s body for " + flight.url);
     }
     if (authority != null) {
@@ -1628,12 +1591,7 @@ public final class LocalCache {
       log.warn("fetching {} failed: {}", flight.url, failure == null ? "no partial file" : failure.getMessage());
       dropFeed(flight);
       Throwable cause = failure == null ? new IOException("no partial file") : failure;
-      onWorker(() -> {
-        if (partial != null) {
-          store.discard(partial);
-        }
-        return null;
-      }).onComplete(v -> {
+      staging.discard(partial).onComplete(v -> {
         release(flight.key, transfer);
         flight.settled.tryComplete();
         if (flight.routed != null) {
@@ -1805,12 +1763,9 @@ public final class LocalCache {
     return result.future();
   }
 
-  /**
-   * Runs store I/O on a worker thread, unordered: work for different keys must not queue behind one
-   * another's fsyncs, and work for one key is already sequenced by the futures that chain it.
-   */
+  /** Runs store I/O on a worker thread (see {@link Staging#onWorker}). */
   private <T> Future<T> onWorker(java.util.concurrent.Callable<T> task) {
-    return vertx.executeBlocking(task, false);
+    return staging.onWorker(task);
   }
 
   /** What vouched for a committed body. */
