@@ -189,64 +189,6 @@ public final class LocalCache {
   private final List<Runnable> afterLearning = new ArrayList<>();
 
   /**
-   * One fetch in progress and everyone waiting for it. Its bytes may come from several sources in
-   * turn (a peer that dies, then another, then upstream), each resuming where the last stopped.
-   */
-  static final class Flight {
-    final ObjectKey key;
-    final CanonicalUrl url;
-    final StoredObject stale;
-    final String userAgent;
-    final long startedAt;
-    /** {@link System#nanoTime} when it started, for the time-to-first-byte metric only. */
-    final long startedNanos = System.nanoTime();
-    final Promise<Source> answer = Promise.promise();
-    /** A digest announced before the transfer existed, applied when it does. */
-    Sha256 announced;
-    /** What an authority says the body must be, or null: then it wins over any member's word. */
-    Expectation authority;
-    /** Some of the body came from a peer. */
-    boolean fromPeer;
-    /** Completes when the flight is over and, for metadata stored from upstream, learnt from. */
-    final Promise<Void> settled = Promise.promise();
-    /** Completes when the transfer exists: peers may follow it from then on. */
-    final Promise<Void> started = Promise.promise();
-    /** The partial file, created while the first request is under way, so no time is lost after. */
-    Future<Staging.Prepared> prepared;
-    Future<PartialFile> reserved;
-    Transfer transfer;
-    /** Bumped for every new source: callbacks of a superseded source do nothing. */
-    int generation;
-    /** The response bytes come from now, or null. */
-    HttpClientResponse feed;
-    /** Set when the cluster chooses the sources; null for a flight with one source. */
-    RoutedFetch routed;
-    boolean over;
-    /** Times in a row upstream broke off mid-body, with no byte gained, and was asked for the rest. */
-    int upstreamResumes;
-    /** Bytes received when the rest was last asked for. */
-    long resumedAt;
-    /** Local requests that joined this flight after the first. */
-    int joined;
-    /** Peers waiting for this flight's first bytes ({@link #peekSoon}). */
-    int peersWaiting;
-    /** Started by {@link #prefetch}: the first request to open it takes it over as its own. */
-    boolean prefetched;
-    /** For a signed Release: whether its indexes are renewed before it is served ({@link #renew}). */
-    boolean renews = true;
-    /** For a signed Release that replaces an older one: the older one's bytes, to fall back to. */
-    byte[] previousRelease;
-
-    Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
-      this.key = key;
-      this.url = url;
-      this.stale = stale;
-      this.userAgent = userAgent;
-      this.startedAt = startedAt;
-    }
-  }
-
-  /**
    * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
    * digest the object must have, or none yet when it is streamed while still being fetched.
    */
@@ -354,13 +296,13 @@ public final class LocalCache {
       return kept;
     }
     Flight flight = flights.get(key);
-    if (flight != null && flight.prefetched) {
-      flight.prefetched = false;
+    if (flight != null && flight.isPrefetched()) {
+      flight.takeOver();
       prefetchedDone.remove(key);
       return flight.answer.future();
     }
     if (flight != null) {
-      flight.joined++;
+      flight.join();
       return flight.answer.future().map(s -> s instanceof Source.Live live
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s);
     }
@@ -552,9 +494,9 @@ public final class LocalCache {
     }
     Flight flight = flights.get(key);
     if (flight != null) {
-      flight.prefetched = true;
+      flight.markPrefetched();
       flight.answer.future().onSuccess(source -> {
-        if (flight.prefetched) {
+        if (flight.isPrefetched()) {
           prefetchedDone.put(key, source.disposition());
         }
       });
@@ -643,11 +585,7 @@ public final class LocalCache {
       }
       return;
     }
-    if (flight.transfer != null) {
-      flight.transfer.expect(sha256);
-    } else {
-      flight.announced = sha256;
-    }
+    flight.announce(sha256);
   }
 
   private Future<Source> fromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
@@ -669,8 +607,8 @@ public final class LocalCache {
    */
   public Source peek(ObjectKey key) {
     Flight flight = flights.get(key);
-    if (flight != null && flight.transfer != null && !ContentNames.isLanOnly(flight.url)) {
-      return new Source.Live(flight.transfer, Disposition.JOINED);
+    if (flight != null && flight.transfer() != null && !ContentNames.isLanOnly(flight.url)) {
+      return new Source.Live(flight.transfer(), Disposition.JOINED);
     }
     return store.get(key).filter(this::offers).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
   }
@@ -837,7 +775,7 @@ public final class LocalCache {
    */
   public Future<Source> peekSoon(ObjectKey key) {
     Flight flight = flights.get(key);
-    if (flight == null || flight.transfer != null) {
+    if (flight == null || flight.transfer() != null) {
       Source source = peek(key);
       if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
         return checkBeforeSharing(stored);
@@ -847,12 +785,12 @@ public final class LocalCache {
       }
       return Future.succeededFuture(source);
     }
-    flight.peersWaiting++;
+    flight.peerWaits();
     // Not the local clients' answer, which for a vouched-for upstream body waits until it is verified:
     // peers follow the transfer as soon as it exists (and never get its last byte before then).
     return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
         .otherwise(failure -> null)
-        .andThen(answered -> flight.peersWaiting--);
+        .andThen(answered -> flight.peerStoppedWaiting());
   }
 
   /** An imported file for a peer, checked against its digest first; null (and withdrawn) when it no longer matches. */
@@ -954,7 +892,7 @@ public final class LocalCache {
   /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
   public int demand(ObjectKey key) {
     Flight flight = flights.get(key);
-    return flight == null ? 0 : 1 + flight.joined + flight.peersWaiting;
+    return flight == null ? 0 : flight.demand();
   }
 
   /** From now on, reports each miss's time to its first response to {@code timings}. */
@@ -986,9 +924,9 @@ public final class LocalCache {
   public List<InFlight> inFlight() {
     List<InFlight> out = new ArrayList<>(flights.size());
     for (Flight f : flights.values()) {
-      Transfer t = f.transfer;
+      Transfer t = f.transfer();
       out.add(new InFlight(f.key, f.url.toString(), t == null ? -1 : t.head().length(), t == null ? 0 : t.received(),
-          f.startedAt, f.routed != null));
+          f.startedAt, f.routed() != null));
     }
     out.sort(java.util.Comparator.comparingLong(InFlight::startedAtMillis));
     return out;
@@ -1004,16 +942,15 @@ public final class LocalCache {
   /** A flight whose sources the router picks, starting now. */
   private Future<Source> route(ObjectKey key, CanonicalUrl url, String userAgent) {
     Flight flight = open(key, url, null, userAgent);
-    flight.routed = new RoutedFetch(this, flight);
-    router.route(flight.routed);
+    flight.routeBy(new RoutedFetch(this, flight));
+    router.route(flight.routed());
     return flight.answer.future();
   }
 
   private Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
-    Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong());
-    flight.authority = authorities.lookup(url);
+    Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong(), authorities.lookup(url),
+        staging.prepare(key));
     flights.put(key, flight);
-    flight.prepared = staging.prepare(key);
     return flight;
   }
 
@@ -1022,7 +959,7 @@ public final class LocalCache {
    * bytes already received; whatever source fed it before is dropped.
    */
   void feed(Flight flight, Origin origin) {
-    if (flight.over) {
+    if (flight.isOver()) {
       return;
     }
     if (!origin.peer() && ContentNames.isLanOnly(flight.url)) {
@@ -1030,9 +967,9 @@ public final class LocalCache {
       vertx.runOnContext(v -> noLanSource(flight));
       return;
     }
-    int generation = ++flight.generation;
+    int generation = flight.supersede();
     dropFeed(flight);
-    long from = flight.transfer == null ? 0 : flight.transfer.received();
+    long from = flight.received();
     Map<String, String> headers = origin.headers();
     if (from > 0) {
       headers = new HashMap<>(headers);
@@ -1041,7 +978,7 @@ public final class LocalCache {
     Validators validators = flight.stale == null || origin.peer() ? Validators.NONE
         : new Validators(flight.stale.meta().etag(), flight.stale.meta().lastModified());
     if (origin.peer()) {
-      flight.fromPeer = true;
+      flight.takeFromPeer();
       counters.peerRequest();
     } else {
       counters.upstreamRequest();
@@ -1049,7 +986,7 @@ public final class LocalCache {
     (origin.peer() ? upstream.sendToPeer(HttpMethod.GET, origin.requestUrl(), headers)
         : upstream.send(HttpMethod.GET, origin.requestUrl(), validators, flight.userAgent, headers))
         .onComplete(ar -> {
-          if (flight.over || generation != flight.generation) {
+          if (flight.isOver() || !flight.isCurrent(generation)) {
             if (ar.succeeded()) {
               discard(ar.result());
             }
@@ -1057,7 +994,7 @@ public final class LocalCache {
           }
           if (ar.failed()) {
             sourceFailed(flight, origin, ar.cause());
-          } else if (flight.transfer == null) {
+          } else if (flight.transfer() == null) {
             firstResponse(flight, origin, ar.result(), generation);
           } else {
             resumed(flight, origin, ar.result(), from, generation);
@@ -1070,32 +1007,30 @@ public final class LocalCache {
    * such a name has no upstream, so its clients get a 404 that says so.
    */
   private void noLanSource(Flight flight) {
-    if (flight.over) {
+    if (flight.isOver()) {
       return;
     }
     UpstreamFailure missing = new UpstreamFailure(404, "no node on the LAN shares " + flight.key.id()
-        + (flight.transfer == null ? "" : " whole (its source stopped after " + flight.transfer.received() + " bytes)")
+        + (flight.transfer() == null ? "" : " whole (its source stopped after " + flight.transfer().received() + " bytes)")
         + "; a /sha256/ name has no upstream to fetch it from: publish the file on a node with 'potluck publish FILE'");
     dropFeed(flight);
-    if (flight.transfer != null) {
-      flight.transfer.fail(missing);
+    if (flight.transfer() != null) {
+      flight.transfer().fail(missing);
       return;
     }
     staging.discard(flight.prepared);
-    flights.remove(flight.key);
-    flight.over = true;
-    flight.settled.tryComplete();
+    endWithoutBody(flight);
     log.info("{}: {}", flight.url, missing.getMessage());
     flight.answer.fail(missing);
-    if (flight.routed != null) {
-      router.failed(flight.routed, missing);
+    if (flight.routed() != null) {
+      router.failed(flight.routed(), missing);
     }
   }
 
   private void dropFeed(Flight flight) {
-    if (flight.feed != null) {
-      discard(flight.feed);
-      flight.feed = null;
+    if (flight.feed() != null) {
+      discard(flight.feed());
+      flight.feedEnded();
     }
   }
 
@@ -1118,7 +1053,7 @@ public final class LocalCache {
       receive(flight, response, origin, generation);
       return;
     }
-    if (origin.peer() && flight.routed != null) {
+    if (origin.peer() && flight.routed() != null) {
       discard(response);
       String answer = origin.where() + " answered " + status + " " + response.statusMessage();
       sourceFailed(flight, origin, status == 503 ? new PeerBusyException(answer) : new IOException(answer));
@@ -1137,16 +1072,14 @@ public final class LocalCache {
       settleFailure(flight, new UpstreamFailure(502, why));
     } else {
       passThrough(response).onComplete(pass -> {
-        flights.remove(flight.key);
-        flight.over = true;
-        flight.settled.tryComplete();
+        endWithoutBody(flight);
         if (pass.succeeded()) {
           flight.answer.complete(pass.result());
         } else {
           flight.answer.fail(UpstreamFailure.of(url, pass.cause()));
         }
-        if (flight.routed != null) {
-          router.failed(flight.routed, new IOException(origin.where() + " answered " + status));
+        if (flight.routed() != null) {
+          router.failed(flight.routed(), new IOException(origin.where() + " answered " + status));
         }
       });
     }
@@ -1154,31 +1087,27 @@ public final class LocalCache {
 
   /** A source failed: the router picks another for a routed flight, otherwise the flight fails. */
   private void sourceFailed(Flight flight, Origin origin, Throwable cause) {
-    Transfer transfer = flight.transfer;
-    if (transfer != null && transfer.received() > flight.resumedAt) {
-      flight.upstreamResumes = 0; // the last attempt moved the body on: it does not count against it
-    }
+    Transfer transfer = flight.transfer();
+    flight.forgiveResumesIfMovedOn();
     if (!origin.peer() && transfer != null && transfer.state() == Transfer.State.STREAMING
-        && flight.upstreamResumes < MAX_UPSTREAM_RESUMES) {
+        && flight.mayResumeUpstream(MAX_UPSTREAM_RESUMES)) {
       // A connection dropped mid-body (a server that closes after each response can lose the end of
       // a paused body in the client): ask again for the rest rather than fail every client.
-      flight.upstreamResumes++;
-      flight.resumedAt = transfer.received();
       log.info("{} broke off {} at byte {} ({}); resuming with a Range request", origin.where(), flight.url,
           transfer.received(), cause.getMessage());
       feed(flight, origin);
       return;
     }
-    if (flight.routed != null && origin.peer() && (flight.transfer == null
-        || flight.transfer.state() == Transfer.State.STREAMING)) {
-      flight.feed = null;
+    if (flight.routed() != null && origin.peer() && (flight.transfer() == null
+        || flight.transfer().state() == Transfer.State.STREAMING)) {
+      flight.feedEnded();
       log.info("{} for {}: {}", origin.where(), flight.url, cause.getMessage());
-      router.sourceFailed(flight.routed, cause);
-    } else if (flight.transfer == null) {
+      router.sourceFailed(flight.routed(), cause);
+    } else if (flight.transfer() == null) {
       staging.discard(flight.prepared);
       settleFailure(flight, cause);
     } else {
-      flight.transfer.fail(cause);
+      flight.transfer().fail(cause);
     }
   }
 
@@ -1242,7 +1171,7 @@ public final class LocalCache {
         announceRenewed(flight, sha256);
         return Future.succeededFuture();
       }
-      return flight.previousRelease == null ? Future.<Void>succeededFuture() : restorePrevious(flight);
+      return flight.previousRelease() == null ? Future.<Void>succeededFuture() : restorePrevious(flight);
     });
   }
 
@@ -1318,7 +1247,7 @@ public final class LocalCache {
    * the next request tries the new one again.
    */
   private Future<Void> restorePrevious(Flight flight) {
-    byte[] bytes = flight.previousRelease;
+    byte[] bytes = flight.previousRelease();
     StoredObject previous = flight.stale;
     return onWorker(() -> {
       Optional<StoredObject> restored = store.commitBytes(flight.key, bytes, previous.meta());
@@ -1357,27 +1286,27 @@ public final class LocalCache {
       return running.settled.future();
     }
     Flight flight = open(key, url, store.get(key).orElse(null), null);
-    flight.renews = false;
+    flight.skipRenewal();
     feed(flight, Origin.upstream(url));
     return flight.settled.future();
   }
 
   /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
   private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
-    if (flight.over || flight.routed == null) {
+    if (flight.isOver() || flight.routed() == null) {
       return false;
     }
     counters.verificationFailure();
     log.warn("{} sent a wrong copy of {}: {} ({}); taking it from the next source", origin.where(), flight.url,
         wrong.getMessage(), flight.authority == null ? "announced digest" : flight.authority.source());
-    flight.feed = null;
-    router.sourceFailed(flight.routed, wrong);
+    flight.feedEnded();
+    router.sourceFailed(flight.routed(), wrong);
     return true;
   }
 
   /** The answer to a Range request that continues the body from {@code from}. */
   private void resumed(Flight flight, Origin origin, HttpClientResponse response, long from, int generation) {
-    Transfer transfer = flight.transfer;
+    Transfer transfer = flight.transfer();
     if (transfer.state() != Transfer.State.STREAMING) {
       discard(response);
       return;
@@ -1471,7 +1400,7 @@ public final class LocalCache {
     }
     Future<Staging.Prepared> prepared = flight.prepared;
     // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
-    flight.reserved = prepared.compose(p -> head.length() > 0
+    Future<PartialFile> reserved = prepared.compose(p -> head.length() > 0
         ? staging.reserve(p, head.length())
         : Future.succeededFuture(p.partial()));
     Transfer transfer = new Transfer(prepared.map(Staging.Prepared::file), head);
@@ -1482,7 +1411,7 @@ public final class LocalCache {
     }
     if (authority != null) {
       transfer.expect(authority.sha256());
-      if (origin.peer() && origin.expected() != null && flight.routed != null) {
+      if (origin.peer() && origin.expected() != null && flight.routed() != null) {
         // A complete holder's copy: nobody sees it before it is verified, so a wrong one is replaced
         // by the next source's without the client noticing. Content names give no length: the next
         // source must then send the length this one announced (see resumed).
@@ -1492,14 +1421,14 @@ public final class LocalCache {
       transfer.expect(origin.expected());
     } else if (origin.peer()) {
       transfer.awaitDigest();
-      if (flight.announced != null) {
-        transfer.expect(flight.announced);
+      if (flight.announced() != null) {
+        transfer.expect(flight.announced());
       }
       armDigestWait(flight.url, transfer);
     }
-    flight.transfer = transfer;
+    flight.receiveInto(transfer);
     transfer.retain(); // the flight's own hold, released once the object is committed or dropped
-    transfer.completion().onComplete(done -> flight.reserved.onComplete(r -> {
+    transfer.completion().onComplete(done -> reserved.onComplete(r -> {
       PartialFile partial = r.succeeded() ? r.result() : prepared.succeeded() ? prepared.result().partial() : null;
       finish(flight, partial, done.result(), done.failed() ? done.cause() : r.cause());
     }));
@@ -1523,11 +1452,11 @@ public final class LocalCache {
 
   /** Moves {@code response}'s body into the flight's transfer, after skipping {@code skip} bytes. */
   private void pipe(Flight flight, HttpClientResponse response, Origin origin, long skip, int generation) {
-    Transfer transfer = flight.transfer;
-    flight.feed = response;
+    Transfer transfer = flight.transfer();
+    flight.feedFrom(response);
     long[] skipping = {skip};
     response.handler(chunk -> {
-      if (generation != flight.generation) {
+      if (!flight.isCurrent(generation)) {
         return;
       }
       if (origin.peer()) {
@@ -1549,17 +1478,17 @@ public final class LocalCache {
       }
     });
     transfer.onDrained(() -> {
-      if (generation == flight.generation) {
+      if (flight.isCurrent(generation)) {
         response.resume();
       }
     });
     response.endHandler(v -> {
-      if (generation != flight.generation) {
+      if (!flight.isCurrent(generation)) {
         return;
       }
-      flight.feed = null;
+      flight.feedEnded();
       long length = transfer.head().length();
-      if ((flight.routed != null || !origin.peer()) && length >= 0 && transfer.received() < length) {
+      if ((flight.routed() != null || !origin.peer()) && length >= 0 && transfer.received() < length) {
         sourceFailed(flight, origin, new IOException(origin.where() + " ended after " + transfer.received()
             + " of " + length + " bytes"));
       } else {
@@ -1567,8 +1496,8 @@ public final class LocalCache {
       }
     });
     response.exceptionHandler(e -> {
-      if (generation == flight.generation) {
-        flight.feed = null;
+      if (flight.isCurrent(generation)) {
+        flight.feedEnded();
         sourceFailed(flight, origin, e);
       }
     });
@@ -1576,9 +1505,9 @@ public final class LocalCache {
   }
 
   private void finish(Flight flight, PartialFile partial, Sha256 sha256, Throwable failure) {
-    Transfer transfer = flight.transfer;
-    flight.over = true;
-    flight.generation++;
+    Transfer transfer = flight.transfer();
+    flight.end();
+    flight.supersede();
     if (failure != null || partial == null) {
       counters.upstreamFailure();
       if (failure instanceof VerificationException) {
@@ -1594,14 +1523,14 @@ public final class LocalCache {
       staging.discard(partial).onComplete(v -> {
         release(flight.key, transfer);
         flight.settled.tryComplete();
-        if (flight.routed != null) {
-          router.failed(flight.routed, cause);
+        if (flight.routed() != null) {
+          router.failed(flight.routed(), cause);
         }
       });
       return;
     }
-    flight.feed = null;
-    boolean fromUpstream = !flight.fromPeer;
+    flight.feedEnded();
+    boolean fromUpstream = !flight.fromPeer();
     // A peer's copy of an index teaches as much as upstream's once the Release's digest has vouched for it.
     boolean teaches = mayTeach(flight.url) && (fromUpstream || vouched(flight.authority));
     if (teaches) {
@@ -1610,7 +1539,7 @@ public final class LocalCache {
       learning++;
       flight.settled.future().onComplete(v -> learnt());
     }
-    if (fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)) {
+    if (fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)) {
       // From the moment the flight is gone until its indexes are renewed, a request for this Release
       // must wait rather than find the new copy in the store: its client would ask for indexes the
       // node may then only have as a still newer Release lists them.
@@ -1621,11 +1550,11 @@ public final class LocalCache {
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
-    boolean adopts = fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url);
+    boolean adopts = fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url);
     onWorker(() -> {
       if (adopts) {
         // Read before the commit replaces it: the fallback should the new Release's indexes not be had.
-        flight.previousRelease = previousRelease(flight);
+        flight.keepPrevious(previousRelease(flight));
       }
       return store.commit(partial, meta);
     }).onComplete(ar -> {
@@ -1633,8 +1562,8 @@ public final class LocalCache {
       if (ar.failed()) {
         flight.settled.tryComplete();
         log.warn("could not keep {} in the cache: {}", flight.url, ar.cause().toString());
-        if (flight.routed != null) {
-          router.failed(flight.routed, ar.cause());
+        if (flight.routed() != null) {
+          router.failed(flight.routed(), ar.cause());
         }
       } else {
         log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
@@ -1646,7 +1575,7 @@ public final class LocalCache {
           onWorker(() -> {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
-          }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
+          }).compose(v -> fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)
               ? adopt(flight, sha256) : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();
@@ -1657,8 +1586,8 @@ public final class LocalCache {
         } else {
           flight.settled.tryComplete();
         }
-        if (flight.routed != null) {
-          router.stored(flight.routed, meta.size(), sha256);
+        if (flight.routed() != null) {
+          router.stored(flight.routed(), meta.size(), sha256);
           if (ar.result().isPresent() && !offers(ar.result().get())) {
             router.dropped(flight.key);
           }
@@ -1699,9 +1628,7 @@ public final class LocalCache {
     String etag = response.getHeader(HttpHeaders.ETAG);
     String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
     onWorker(() -> store.markValidated(flight.key, flight.startedAt, etag, lastModified)).onComplete(ar -> {
-      flights.remove(flight.key);
-      flight.over = true;
-      flight.settled.tryComplete();
+      endWithoutBody(flight);
       if (ar.succeeded() && ar.result().isPresent()) {
         flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
       } else {
@@ -1710,11 +1637,16 @@ public final class LocalCache {
     });
   }
 
+  /** The flight ends without a body to store: it is forgotten, and what waits for it settled. */
+  private void endWithoutBody(Flight flight) {
+    flights.remove(flight.key);
+    flight.end();
+    flight.settled.tryComplete();
+  }
+
   /** No body came: serve the stored copy if there is one (stale beats nothing for metadata), else fail. */
   private void settleFailure(Flight flight, Throwable cause) {
-    flights.remove(flight.key);
-    flight.over = true;
-    flight.settled.tryComplete();
+    endWithoutBody(flight);
     counters.upstreamFailure();
     UpstreamFailure failure = UpstreamFailure.of(flight.url, cause);
     if (flight.stale != null) {
@@ -1724,8 +1656,8 @@ public final class LocalCache {
       log.warn("{}: {}", flight.url, failure.getMessage());
       flight.answer.fail(failure);
     }
-    if (flight.routed != null) {
-      router.failed(flight.routed, failure);
+    if (flight.routed() != null) {
+      router.failed(flight.routed(), failure);
     }
   }
 
