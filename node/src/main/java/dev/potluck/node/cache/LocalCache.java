@@ -119,6 +119,8 @@ public final class LocalCache {
   static final long DIGEST_WAIT_MILLIS = 30_000;
 
   private Timings timings = Timings.NONE;
+  /** Decides what a request needs; rebuilt when the router or the authorities change. */
+  private Lookup lookup;
 
   /** Decides where misses of shareable objects come from; null when the node runs alone. */
   private MissRouter router;
@@ -216,6 +218,7 @@ public final class LocalCache {
     this.upstream = upstream;
     this.freshness = freshness;
     this.clock = clock;
+    this.lookup = new Lookup(freshness, false, false);
   }
 
   /**
@@ -285,7 +288,8 @@ public final class LocalCache {
    */
   private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
       boolean viaKeeper) {
-    ObjectKey key = keyOf(url);
+    Expectation authority = authorities.lookup(url);
+    ObjectKey key = Lookup.keyOf(url, authority);
     Future<Void> adoption = adopting.get(key);
     if (adoption != null) {
       // A new Release is stored but its indexes are not yet here: it is served once they are.
@@ -306,27 +310,17 @@ public final class LocalCache {
       return flight.answer.future().map(s -> s instanceof Source.Live live
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s);
     }
-    Optional<StoredObject> stored = stored(key, url);
+    StoredObject stored = stored(key, url).orElse(null);
     // A prefetch that finished before its request's turn is still that request's miss (or peer).
     Disposition prefetchedAs = prefetchedDone.remove(key);
-    if (stored.isPresent()) {
-      StoredObject object = stored.get();
-      FreshnessPolicy.Decision decision = freshness.decide(kindOf(url, key),
-          object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
-      if (decision == FreshnessPolicy.Decision.SERVE) {
-        return Future.succeededFuture(new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs));
-      }
-      return viaKeeper ? refresh(key, url, object, userAgent, cacheControl)
-          : fetch(key, url, object, userAgent, Origin.upstream(url));
-    }
-    if (headOnly && !ContentNames.isLanOnly(url)) {
-      return head(url, userAgent);
-    }
-    if (routable(url)) {
-      return route(key, url, userAgent);
-    }
-    return viaKeeper ? refresh(key, url, null, userAgent, cacheControl)
-        : fetch(key, url, null, userAgent, Origin.upstream(url));
+    return switch (lookup.decide(url, authority, stored, cacheControl, headOnly, clock.getAsLong())) {
+      case SERVE -> Future.succeededFuture(new Source.Stored(stored, prefetchedAs == null ? Disposition.HIT
+          : prefetchedAs));
+      case HEAD -> head(url, userAgent);
+      case ROUTE -> route(key, url, userAgent);
+      case REVALIDATE, FETCH -> viaKeeper ? refresh(key, url, stored, userAgent, cacheControl)
+          : fetch(key, url, stored, userAgent, Origin.upstream(url));
+    };
   }
 
   /**
@@ -337,8 +331,8 @@ public final class LocalCache {
    */
   private Future<Source> refresh(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent,
       RequestCacheControl cacheControl) {
-    MissRouter.Keeper keeper = router == null || !key.equals(ObjectKey.of(url))
-        || !(shareUnverified || authorities.checksCopiesOf(url)) ? null : router.keeperOf(key);
+    MissRouter.Keeper keeper = lookup.mayAskKeeper(url, key, authorities.checksCopiesOf(url))
+        ? router.keeperOf(key) : null;
     if (keeper == null) {
       return fetch(key, url, stale, userAgent, Origin.upstream(url));
     }
@@ -444,29 +438,6 @@ public final class LocalCache {
   }
 
   /**
-   * Whether the cluster may supply {@code url}: an immutable object, which an authority vouches for or
-   * which members of a cluster with a secret may vouch for.
-   */
-  private boolean routable(CanonicalUrl url) {
-    if (router == null) {
-      return false;
-    }
-    if (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
-      return shareUnverified || authorities.lookup(url) != null;
-    }
-    return !keyOf(url).equals(ObjectKey.of(url));
-  }
-
-  /**
-   * Whether {@code url}'s object, known by {@code key}, can change: an index a verified Release lists
-   * (or any file named by its digest) is known by its content, so the copy under that key never goes
-   * stale; the Release moving on gives the URL a new key instead.
-   */
-  private static ObjectKind kindOf(CanonicalUrl url, ObjectKey key) {
-    return key.equals(ObjectKey.of(url)) ? ObjectKind.ofPath(url.pathAndQuery()) : ObjectKind.IMMUTABLE;
-  }
-
-  /**
    * Starts fetching {@code url} ahead of the request that will ask for it: a client pipelining several
    * GETs on one connection is answered in order, and a miss queued behind another would otherwise
    * start only when its turn comes. Only an object neither stored nor already under way is fetched,
@@ -483,11 +454,12 @@ public final class LocalCache {
       found.onComplete(ignored -> prefetch(url, userAgent));
       return;
     }
-    ObjectKey key = keyOf(url);
+    Expectation authority = authorities.lookup(url);
+    ObjectKey key = Lookup.keyOf(url, authority);
     if (flights.containsKey(key) || stored(key, url).isPresent()) {
       return;
     }
-    if (routable(url)) {
+    if (lookup.routable(url, key, authority)) {
       route(key, url, userAgent);
     } else {
       fetch(key, url, null, userAgent, Origin.upstream(url));
@@ -509,8 +481,7 @@ public final class LocalCache {
    * through two mirrors, or two paths, is one object); otherwise the SHA-256 of the URL.
    */
   public ObjectKey keyOf(CanonicalUrl url) {
-    Expectation e = authorities.lookup(url);
-    return e != null && e.authority() != Authority.OWN_FETCH ? new ObjectKey(e.sha256().hex()) : ObjectKey.of(url);
+    return Lookup.keyOf(url, authorities.lookup(url));
   }
 
   /**
@@ -533,6 +504,7 @@ public final class LocalCache {
    */
   public void routeMissesWith(MissRouter router) {
     this.router = router;
+    this.lookup = new Lookup(freshness, router != null, shareUnverified);
   }
 
   /**
@@ -544,6 +516,7 @@ public final class LocalCache {
   public void useAuthorities(Authorities authorities, boolean shareUnverified) {
     this.authorities = authorities;
     this.shareUnverified = shareUnverified;
+    this.lookup = new Lookup(freshness, router != null, shareUnverified);
   }
 
   public Authorities authorities() {
