@@ -180,15 +180,8 @@ public final class LocalCache {
    * where every member is one the admin let in.
    */
   private boolean shareUnverified;
-  /**
-   * Upstream files the authorities may learn from (a repomd, a primary, a pacman database; see
-   * {@link #mayTeach}) that are complete but not yet committed and observed, and the requests for
-   * immutable objects waiting for them: a client that asks for its packages the moment its metadata
-   * arrived (pacman -Syu, in one process) must get them keyed and checked by what that metadata says,
-   * not as this node's own fetch. Event loop only.
-   */
-  private int learning;
-  private final List<Runnable> afterLearning = new ArrayList<>();
+  /** Files being learnt from (see {@link #mayTeach}), and the requests waiting for them. */
+  private final Learning learning = new Learning();
 
   /**
    * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
@@ -229,9 +222,9 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
-    if (learning > 0 && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
+    if (learning.underway() && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
       Promise<Void> learnt = Promise.promise();
-      afterLearning.add(learnt::complete);
+      learning.afterwards(learnt::complete);
       return learnt.future().compose(v -> openNow(url, cacheControl, headOnly, userAgent));
     }
     return openNow(url, cacheControl, headOnly, userAgent);
@@ -371,7 +364,7 @@ public final class LocalCache {
       return Future.failedFuture(new IOException("its copy was confirmed upstream at " + validatedAt
           + ", longer ago than the client allows"));
     }
-    learning++;
+    learning.begin();
     return onWorker(() -> {
       CopyCheck check = authorities.checkCopy(url, body.bytes());
       if (check.verdict() == CopyCheck.Verdict.WRONG
@@ -409,7 +402,7 @@ public final class LocalCache {
       counters.verificationFailure();
       router.keeperFailed(keeper, why);
       return Future.failedFuture(new IOException(why));
-    }).andThen(ar -> learnt());
+    }).andThen(ar -> learning.end());
   }
 
   /**
@@ -445,8 +438,8 @@ public final class LocalCache {
    * own (answered as a miss, not as a joined request).
    */
   public void prefetch(CanonicalUrl url, String userAgent) {
-    if (learning > 0) {
-      afterLearning.add(() -> prefetch(url, userAgent));
+    if (learning.underway()) {
+      learning.afterwards(() -> prefetch(url, userAgent));
       return;
     }
     Future<Void> found = findAuthority(url);
@@ -1509,8 +1502,8 @@ public final class LocalCache {
     if (teaches) {
       // Counted before the transfer's readers get the last byte (this runs as it completes), so that a
       // client's next request already waits for what the authorities learn from this file.
-      learning++;
-      flight.settled.future().onComplete(v -> learnt());
+      learning.begin();
+      flight.settled.future().onComplete(v -> learning.end());
     }
     if (fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)) {
       // From the moment the flight is gone until its indexes are renewed, a request for this Release
@@ -1580,16 +1573,6 @@ public final class LocalCache {
 
   private static boolean vouched(Expectation authority) {
     return authority != null && authority.authority() != Authority.OWN_FETCH;
-  }
-
-  /** One file is learnt from: when none is left, the requests that waited for them go on, in order. */
-  private void learnt() {
-    if (--learning > 0) {
-      return;
-    }
-    List<Runnable> waiting = List.copyOf(afterLearning);
-    afterLearning.clear();
-    waiting.forEach(Runnable::run);
   }
 
   private void release(ObjectKey key, Transfer transfer) {
