@@ -11,7 +11,6 @@ import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.VerificationException;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
-import dev.potluck.node.trust.CopyCheck;
 import dev.potluck.node.trust.ContentNames;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.upstream.Upstream;
@@ -73,17 +72,6 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
-  /** When each Release announced as renewed by another member was last taken, most recent 1,024. */
-  private final Map<ObjectKey, Long> renewalsAsked = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
-      return size() > 1024;
-    }
-  };
-  /** Signed Releases stored whose indexes are being renewed, by URL key: requests wait for them. */
-  private final Map<ObjectKey, Future<Void>> adopting = new HashMap<>();
-  /** Mutable metadata being taken from its keeper on the LAN, by URL key: later requests join. */
-  private final Map<ObjectKey, Future<Source>> fromKeeper = new HashMap<>();
   /** How often one stored object may be re-read at a peer's request. */
   static final long RECHECK_INTERVAL_MILLIS = 60_000;
   private final Map<ObjectKey, Long> lastRecheck = new LinkedHashMap<>() {
@@ -106,14 +94,6 @@ public final class LocalCache {
    */
   static final long VERIFY_HOLD_MILLIS = 5_000;
 
-  /**
-   * How long clients wait for a signed Release from upstream to be stored and its indexes renewed
-   * before they get it anyway.
-   */
-  static final long ADOPT_HOLD_MILLIS = 15_000;
-  /** How often a Release whose indexes cannot be had as listed is asked for, all together. */
-  static final int RENEW_ATTEMPTS = 6;
-  static final long RENEW_RETRY_MILLIS = 250;
 
   /** How long a streamed object, whole, may wait for its digest before it is given up. */
   static final long DIGEST_WAIT_MILLIS = 30_000;
@@ -182,6 +162,8 @@ public final class LocalCache {
   private boolean shareUnverified;
   /** Files being learnt from (see {@link #mayTeach}), and the requests waiting for them. */
   private final Learning learning = new Learning();
+  /** Metadata taken from or kept for the LAN's keeper, and Releases adopted with their indexes. */
+  private final MetadataRenewal renewal;
 
   /**
    * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
@@ -212,6 +194,50 @@ public final class LocalCache {
     this.freshness = freshness;
     this.clock = clock;
     this.lookup = new Lookup(freshness, false, false);
+    this.renewal = new MetadataRenewal(this, vertx, store, staging, upstream, freshness, clock, counters, learning);
+  }
+
+  /**
+   * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
+   * first revalidated upstream (once for all who ask) when older than {@code cacheControl} allows.
+   * Only metadata this node holds or is fetching for its own clients is kept for others: for any other
+   * URL the answer is null, so no peer can make this node fetch something new.
+   */
+  public Future<StoredObject> keepFor(CanonicalUrl url, RequestCacheControl cacheControl) {
+    return renewal.keepFor(url, cacheControl);
+  }
+
+  /**
+   * Another member ({@code from}) took a new version ({@code sha256}) of the signed Release at
+   * {@code url} from upstream: this node takes it too when its own copy is due (see
+   * {@link MetadataRenewal#renewedElsewhere}).
+   */
+  public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
+    renewal.renewedElsewhere(url, sha256, from);
+  }
+
+  /** The fetch of {@code key} under way, or null. */
+  Flight flight(ObjectKey key) {
+    return flights.get(key);
+  }
+
+  /** The router misses of shareable objects go through, or null when the node runs alone. */
+  MissRouter router() {
+    return router;
+  }
+
+  /** Whether objects no authority vouches for may come from peers (a cluster with a secret). */
+  boolean sharesUnverified() {
+    return shareUnverified;
+  }
+
+  Lookup lookup() {
+    return lookup;
+  }
+
+  /** The authorities learnt from a file: tells whoever listens ({@link #onLearnt}). */
+  void tellLearnt() {
+    learntListener.run();
   }
 
   /**
@@ -279,16 +305,16 @@ public final class LocalCache {
    * @param viaKeeper whether mutable metadata may be taken from the LAN's keeper of it; false when
    *     this node answers as that keeper, which must ask upstream itself
    */
-  private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
+  Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
       boolean viaKeeper) {
     Expectation authority = authorities.lookup(url);
     ObjectKey key = Lookup.keyOf(url, authority);
-    Future<Void> adoption = adopting.get(key);
+    Future<Void> adoption = renewal.adoption(key);
     if (adoption != null) {
       // A new Release is stored but its indexes are not yet here: it is served once they are.
       return adoption.transform(v -> answer(url, cacheControl, headOnly, userAgent, viaKeeper));
     }
-    Future<Source> kept = fromKeeper.get(key);
+    Future<Source> kept = renewal.fromKeeper(key);
     if (kept != null) {
       return kept;
     }
@@ -311,123 +337,9 @@ public final class LocalCache {
           : prefetchedAs));
       case HEAD -> head(url, userAgent);
       case ROUTE -> route(key, url, userAgent);
-      case REVALIDATE, FETCH -> viaKeeper ? refresh(key, url, stored, userAgent, cacheControl)
+      case REVALIDATE, FETCH -> viaKeeper ? renewal.refresh(key, url, stored, userAgent, cacheControl)
           : fetch(key, url, stored, userAgent, Origin.upstream(url));
     };
-  }
-
-  /**
-   * Mutable metadata that must be fetched or revalidated: taken from the member that keeps it for the
-   * LAN, which asks upstream once for all, when there is one, some authority here can check its copy
-   * (or the cluster has a secret) and it keeps this URL; else fetched from upstream as usual. A copy
-   * that fails its check blocklists the keeper and is fetched from upstream instead.
-   */
-  private Future<Source> refresh(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent,
-      RequestCacheControl cacheControl) {
-    MissRouter.Keeper keeper = lookup.mayAskKeeper(url, key, authorities.checksCopiesOf(url))
-        ? router.keeperOf(key) : null;
-    if (keeper == null) {
-      return fetch(key, url, stale, userAgent, Origin.upstream(url));
-    }
-    long now = clock.getAsLong();
-    long maxAgeSeconds = freshness.maxAgeMillis(cacheControl) / 1000;
-    counters.peerRequest();
-    Future<Source> taken = KeeperCopy.ask(upstream, keeper, url, maxAgeSeconds, router.peerSecret())
-        .compose(body -> keep(key, url, stale, keeper, body, cacheControl, now))
-        .recover(failure -> {
-          fromKeeper.remove(key);
-          if (failure instanceof KeeperCopy.NotKept) {
-            log.debug("{}: {}; fetching it from upstream", url, failure.getMessage());
-          } else {
-            log.info("{}: could not take it from its keeper, {}: {}; fetching it from upstream", url, keeper.where(),
-                failure.getMessage());
-          }
-          return answer(url, cacheControl, false, userAgent, false);
-        })
-        .andThen(ar -> fromKeeper.remove(key));
-    if (!taken.isComplete()) {
-      fromKeeper.put(key, taken);
-    }
-    return taken;
-  }
-
-  /**
-   * Checks the keeper's copy of {@code url}, then stores it as this node's own (its validation time is
-   * the keeper's) and learns from it. Fails, so that upstream is asked instead, when the copy is wrong
-   * (the keeper is then blocklisted) or older than the client allows.
-   */
-  private Future<Source> keep(ObjectKey key, CanonicalUrl url, StoredObject stale, MissRouter.Keeper keeper,
-      KeeperCopy.Body body, RequestCacheControl cacheControl, long startedAt) {
-    long validatedAt = Math.min(body.validatedAtMillis(), clock.getAsLong());
-    if (freshness.decide(ObjectKind.METADATA, validatedAt, clock.getAsLong(), cacheControl)
-        != FreshnessPolicy.Decision.SERVE) {
-      return Future.failedFuture(new IOException("its copy was confirmed upstream at " + validatedAt
-          + ", longer ago than the client allows"));
-    }
-    learning.begin();
-    return onWorker(() -> {
-      CopyCheck check = authorities.checkCopy(url, body.bytes());
-      if (check.verdict() == CopyCheck.Verdict.WRONG
-          || (check.verdict() == CopyCheck.Verdict.UNUSABLE && !shareUnverified)) {
-        return check;
-      }
-      if (check.verdict() != CopyCheck.Verdict.GOOD) {
-        log.debug("{}: taken from {} unchecked (cluster with a secret): {}", url, keeper.where(), check.why());
-      }
-      Sha256 sha256 = Sha256.of(body.bytes());
-      Optional<StoredObject> stored;
-      if (stale != null && stale.meta().sha256().equals(sha256)) {
-        stored = store.markValidated(key, validatedAt, body.etag(), body.lastModified());
-      } else {
-        stored = store.commitBytes(key, body.bytes(), new ObjectMeta(url.toString(), body.bytes().length, sha256, body.contentType(),
-            body.etag(), body.lastModified(), clock.getAsLong(), validatedAt));
-      }
-      if (stored.isEmpty()) {
-        return CopyCheck.unusable("it could not be stored here");
-      }
-      authorities.observe(url, stored.get().data(), sha256);
-      return stored.get();
-    }).<Source>compose(result -> {
-      if (result instanceof StoredObject object) {
-        log.debug("{}: taken from its keeper, {}", url, keeper.where());
-        learntListener.run();
-        // The keeper holds the indexes it renewed; this node's clients may want others.
-        return renew(url, 0).map(complete -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
-      }
-      CopyCheck check = (CopyCheck) result;
-      if (check.verdict() == CopyCheck.Verdict.UNUSABLE) {
-        return Future.failedFuture(new IOException("its copy is not used here: " + check.why()));
-      }
-      String why = keeper.where() + " served an altered copy of " + url + ": " + check.why();
-      counters.verificationFailure();
-      router.keeperFailed(keeper, why);
-      return Future.failedFuture(new IOException(why));
-    }).andThen(ar -> learning.end());
-  }
-
-  /**
-   * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
-   * first revalidated upstream (once for all who ask) when older than {@code cacheControl} allows.
-   * Only metadata this node holds or is fetching for its own clients is kept for others: for any other
-   * URL the answer is null, so no peer can make this node fetch something new.
-   */
-  public Future<StoredObject> keepFor(CanonicalUrl url, RequestCacheControl cacheControl) {
-    ObjectKey key = ObjectKey.of(url);
-    if (!key.equals(keyOf(url)) || ObjectKind.ofPath(url.pathAndQuery()) != ObjectKind.METADATA
-        || (store.get(key).isEmpty() && !flights.containsKey(key))) {
-      return Future.succeededFuture(null);
-    }
-    Future<Source> answered = answer(url, cacheControl, false, null, false);
-    Flight flight = flights.get(key);
-    return answered.compose(source -> {
-      if (source instanceof Source.Stored stored) {
-        return Future.succeededFuture(stored.object());
-      }
-      if (source instanceof Source.Live && flight != null) {
-        return flight.settled.future().map(v -> store.get(key).orElse(null));
-      }
-      return Future.succeededFuture(null);
-    });
   }
 
   /**
@@ -481,7 +393,7 @@ public final class LocalCache {
    * The stored object for {@code key}; for a content key, also a copy stored under the URL's own key
    * before its authority was known, if it has the right digest.
    */
-  private Optional<StoredObject> stored(ObjectKey key, CanonicalUrl url) {
+  Optional<StoredObject> stored(ObjectKey key, CanonicalUrl url) {
     Optional<StoredObject> stored = store.get(key);
     if (stored.isPresent()) {
       return stored;
@@ -899,7 +811,7 @@ public final class LocalCache {
   }
 
   /** A flight with one source, whose failure is the flight's. */
-  private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
+  Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
     Flight flight = open(key, url, stale, userAgent);
     feed(flight, origin);
     return flight.answer.future();
@@ -913,7 +825,7 @@ public final class LocalCache {
     return flight.answer.future();
   }
 
-  private Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
+  Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
     Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong(), authorities.lookup(url),
         staging.prepare(key));
     flights.put(key, flight);
@@ -1100,163 +1012,6 @@ public final class LocalCache {
     });
   }
 
-  /**
-   * Answers a signed Release (apt's InRelease) once it is stored, learnt from and its indexes renewed
-   * ({@link #renew}): the client then gets the Release this node will serve indexes for, which, if the
-   * repository published again meanwhile, is the newer one. Never later than {@link #ADOPT_HOLD_MILLIS}.
-   */
-  private void answerWhenAdopted(Flight flight, Transfer transfer, Disposition disposition) {
-    long timer = vertx.setTimer(ADOPT_HOLD_MILLIS, t -> answerAdopted(flight, transfer, disposition));
-    flight.settled.future().onComplete(v -> {
-      vertx.cancelTimer(timer);
-      answerAdopted(flight, transfer, disposition);
-    });
-  }
-
-  private void answerAdopted(Flight flight, Transfer transfer, Disposition disposition) {
-    if (transfer.completion().failed()) {
-      if (flight.stale != null) {
-        flight.answer.tryComplete(new Source.Stored(flight.stale, Disposition.STALE));
-      } else {
-        flight.answer.tryFail(UpstreamFailure.of(flight.url, transfer.completion().cause()));
-      }
-      return;
-    }
-    Optional<StoredObject> stored = store.get(flight.key);
-    flight.answer.tryComplete(stored.<Source>map(o -> new Source.Stored(o, disposition))
-        .orElseGet(() -> new Source.Live(transfer, disposition)));
-  }
-
-  /**
-   * Renews the indexes of the Release a flight just stored; when they cannot be had, falls back to the
-   * previous Release; when they are here and the Release changed, tells the cluster.
-   */
-  private Future<Void> adopt(Flight flight, Sha256 sha256) {
-    return renew(flight.url, 0).compose(complete -> {
-      if (complete) {
-        announceRenewed(flight, sha256);
-        return Future.succeededFuture();
-      }
-      return flight.previousRelease() == null ? Future.<Void>succeededFuture() : restorePrevious(flight);
-    });
-  }
-
-  /** Tells the cluster that a Release changed upstream, now that this node holds its indexes. */
-  private void announceRenewed(Flight flight, Sha256 sha256) {
-    if (router != null && (flight.stale == null || !flight.stale.meta().sha256().equals(sha256))) {
-      router.renewed(flight.url, sha256);
-    }
-  }
-
-  /**
-   * Another member ({@code from}) took a new version ({@code sha256}) of the signed Release at
-   * {@code url} from upstream. When this node holds an older copy, not confirmed within the
-   * revalidation interval, it takes the new one now (from the LAN's keeper, checked as always) and the
-   * indexes its clients use, so that their next update finds them here. A URL is acted on at most once
-   * per revalidation interval, whoever announces it.
-   */
-  public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
-    ObjectKey key = ObjectKey.of(url);
-    Optional<StoredObject> stored = store.get(key);
-    if (!authorities.checksCopiesOf(url) || stored.isEmpty() || stored.get().meta().sha256().equals(sha256)
-        || flights.containsKey(key) || fromKeeper.containsKey(key) || adopting.containsKey(key)) {
-      return;
-    }
-    long now = clock.getAsLong();
-    long interval = freshness.maxAgeMillis(RequestCacheControl.FORCE);
-    Long last = renewalsAsked.get(key);
-    if (now - stored.get().meta().validatedAtMillis() < interval || (last != null && now - last < interval)) {
-      return;
-    }
-    renewalsAsked.put(key, now);
-    log.info("{} changed upstream (announced by {}): taking it and its indexes now", url, from);
-    refresh(key, url, stored.get(), null, RequestCacheControl.FORCE)
-        .onFailure(e -> log.info("{}: could not take the new version: {}", url, e.getMessage()));
-  }
-
-  /**
-   * Makes sure this node holds the indexes that the signed Release at {@code releaseUrl}, just stored
-   * and learnt from, lists and that clients asked for before (see {@link Authorities#indexesToRenew}),
-   * before that Release is served: the client given it then finds exactly the indexes it names, even
-   * if the repository publishes again a moment later. When one cannot be had as listed (the repository
-   * is publishing: new indexes, old Release), the Release is asked for afresh, a few times.
-   *
-   * @return whether every such index is held as the Release now in the store lists it
-   */
-  private Future<Boolean> renew(CanonicalUrl releaseUrl, int attempt) {
-    List<CanonicalUrl> indexes = authorities.indexesToRenew(releaseUrl);
-    if (indexes.isEmpty()) {
-      return Future.succeededFuture(true);
-    }
-    List<Future<Void>> learnt = indexes.stream().map(this::learn).toList();
-    return Future.join(learnt).transform(ignored -> {
-      List<CanonicalUrl> missing = indexes.stream().filter(u -> stored(keyOf(u), u).isEmpty()).toList();
-      if (missing.isEmpty()) {
-        return Future.succeededFuture(true);
-      }
-      if (attempt + 1 >= RENEW_ATTEMPTS) {
-        log.warn("{}: could not get {} as it lists them", releaseUrl, missing);
-        return Future.succeededFuture(false);
-      }
-      log.info("{}: {} could not be had as it lists them (the repository is publishing?); asking for it again",
-          releaseUrl, missing);
-      Promise<Void> later = Promise.promise();
-      vertx.setTimer(RENEW_RETRY_MILLIS, t -> later.complete());
-      return later.future().compose(v -> refetchRelease(releaseUrl)).compose(v -> renew(releaseUrl, attempt + 1));
-    });
-  }
-
-  /**
-   * A new Release from upstream whose indexes could not be had as it lists them (the repository kept
-   * publishing): the Release this node had before, whose indexes it served, becomes the one served and
-   * learnt from again, still due for revalidation, so that clients get a consistent, if older, set and
-   * the next request tries the new one again.
-   */
-  private Future<Void> restorePrevious(Flight flight) {
-    byte[] bytes = flight.previousRelease();
-    StoredObject previous = flight.stale;
-    return onWorker(() -> {
-      Optional<StoredObject> restored = store.commitBytes(flight.key, bytes, previous.meta());
-      if (restored.isPresent()) {
-        authorities.observe(flight.url, restored.get().data(), previous.meta().sha256());
-      }
-      return null;
-    }).<Void>mapEmpty().andThen(ar -> {
-      if (ar.succeeded()) {
-        log.warn("{}: the repository is publishing (its indexes are newer than its Release); serving the previous"
-            + " Release, whose indexes are here, until it is done", flight.url);
-      } else {
-        log.warn("{}: could not restore the previous Release: {}", flight.url, ar.cause().toString());
-      }
-    });
-  }
-
-  /** The bytes of {@code stale}'s body when it is a signed Release that a new one may have to fall back to; or null. */
-  private byte[] previousRelease(Flight flight) {
-    StoredObject stale = flight.stale;
-    if (stale == null || stale.size() > KeeperCopy.MAX_BYTES) {
-      return null;
-    }
-    try {
-      return java.nio.file.Files.readAllBytes(stale.data());
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /** Fetches the Release at {@code url} from upstream again (conditionally), without renewing its indexes. */
-  private Future<Void> refetchRelease(CanonicalUrl url) {
-    ObjectKey key = ObjectKey.of(url);
-    Flight running = flights.get(key);
-    if (running != null) {
-      return running.settled.future();
-    }
-    Flight flight = open(key, url, store.get(key).orElse(null), null);
-    flight.skipRenewal();
-    feed(flight, Origin.upstream(url));
-    return flight.settled.future();
-  }
-
   /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
   private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
     if (flight.isOver() || flight.routed() == null) {
@@ -1409,7 +1164,7 @@ public final class LocalCache {
       // Peers follow it as it arrives in any case; the last byte waits for the check everywhere.
       answerWhenVerified(flight, transfer, disposition);
     } else if (!origin.peer() && authorities.checksCopiesOf(flight.url)) {
-      answerWhenAdopted(flight, transfer, disposition);
+      renewal.answerWhenAdopted(flight, transfer, disposition);
     } else {
       flight.answer.complete(new Source.Live(transfer, disposition));
     }
@@ -1506,12 +1261,7 @@ public final class LocalCache {
       flight.settled.future().onComplete(v -> learning.end());
     }
     if (fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)) {
-      // From the moment the flight is gone until its indexes are renewed, a request for this Release
-      // must wait rather than find the new copy in the store: its client would ask for indexes the
-      // node may then only have as a still newer Release lists them.
-      Future<Void> adoption = flight.settled.future();
-      adopting.put(flight.key, adoption);
-      adoption.onComplete(v -> adopting.remove(flight.key, adoption));
+      renewal.holdUntilAdopted(flight.key, flight.settled.future());
     }
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
@@ -1520,7 +1270,7 @@ public final class LocalCache {
     onWorker(() -> {
       if (adopts) {
         // Read before the commit replaces it: the fallback should the new Release's indexes not be had.
-        flight.keepPrevious(previousRelease(flight));
+        flight.keepPrevious(MetadataRenewal.previousRelease(flight));
       }
       return store.commit(partial, meta);
     }).onComplete(ar -> {
@@ -1542,11 +1292,11 @@ public final class LocalCache {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
           }).compose(v -> fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)
-              ? adopt(flight, sha256) : Future.<Void>succeededFuture())
+              ? renewal.adopt(flight, sha256) : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();
                 if (mayTeach(flight.url)) {
-                  learntListener.run();
+                  tellLearnt();
                 }
               });
         } else {
