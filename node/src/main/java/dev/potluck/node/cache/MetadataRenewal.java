@@ -116,7 +116,7 @@ final class MetadataRenewal {
     MissRouter.Keeper keeper = cache.lookup().mayAskKeeper(url, key, cache.authorities().checksCopiesOf(url))
         ? cache.router().keeperOf(key) : null;
     if (keeper == null) {
-      return cache.fetch(key, url, stale, userAgent, LocalCache.Origin.upstream(url));
+      return cache.fetch(key, url, stale, userAgent, Origin.upstream(url));
     }
     long now = clock.getAsLong();
     long maxAgeSeconds = freshness.maxAgeMillis(cacheControl) / 1000;
@@ -372,7 +372,7 @@ final class MetadataRenewal {
     }
     Flight flight = cache.open(key, url, store.get(key).orElse(null), null);
     flight.skipRenewal();
-    cache.feed(flight, LocalCache.Origin.upstream(url));
+    cache.feed(flight, Origin.upstream(url));
     return flight.settled.future();
   }
 }

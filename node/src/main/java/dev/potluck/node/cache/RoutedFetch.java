@@ -12,11 +12,11 @@ import dev.potluck.protocol.Sha256;
  */
 public final class RoutedFetch {
 
-  private final LocalCache cache;
+  private final ResponseFeed feed;
   private final Flight flight;
 
-  RoutedFetch(LocalCache cache, Flight flight) {
-    this.cache = cache;
+  RoutedFetch(ResponseFeed feed, Flight flight) {
+    this.feed = feed;
     this.flight = flight;
   }
 
@@ -46,7 +46,7 @@ public final class RoutedFetch {
     if (flight.transfer() != null) {
       flight.transfer().stopAwaitingDigest();
     }
-    cache.feed(flight, LocalCache.Origin.upstream(flight.url));
+    feed.feed(flight, Origin.upstream(flight.url));
   }
 
   /**
@@ -60,7 +60,7 @@ public final class RoutedFetch {
     if (sha256 != null && flight.transfer() != null && flight.authority == null) {
       flight.transfer().expect(sha256);
     }
-    cache.feed(flight, LocalCache.Origin.peer(flight.key, host, port, secret, sha256));
+    feed.feed(flight, Origin.peer(flight.key, host, port, secret, sha256));
   }
 
   @Override
