@@ -16,7 +16,6 @@ import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.upstream.UpstreamFailure;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
-import dev.potluck.protocol.PeerApi;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import dev.potluck.scheduler.freshness.ObjectKind;
@@ -25,7 +24,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -65,17 +63,6 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
-  /** How often one stored object may be re-read at a peer's request. */
-  static final long RECHECK_INTERVAL_MILLIS = 60_000;
-  private final Map<ObjectKey, Long> lastRecheck = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
-      return size() > 4096;
-    }
-  };
-  private boolean recheckRunning;
-  /** Stored objects re-read and found right since this node started (see {@link #checkBeforeSharing}). */
-  private final java.util.Set<ObjectKey> checkedForPeers = new java.util.HashSet<>();
   private final CacheCounters counters = new CacheCounters();
 
 
@@ -94,6 +81,11 @@ public final class LocalCache {
   private AuthorityFinder finder;
   /** Package caches offered read-only ({@code --import}), or null. */
   private ImportedFiles imports;
+
+  /** The package caches offered read-only, or null. */
+  ImportedFiles imports() {
+    return imports;
+  }
   /** Runs after the authorities learnt from a file this node fetched. */
   private Runnable learntListener = () -> { };
 
@@ -152,6 +144,8 @@ public final class LocalCache {
   private final ResponseFeed responses;
   /** Objects published on this node and the limits they are shared within. */
   private final Publishing publishing;
+  /** What this node offers peers, checked before it first does. */
+  private final PeerOffers peerOffers;
 
   public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
     this.vertx = vertx;
@@ -164,6 +158,7 @@ public final class LocalCache {
     this.renewal = new MetadataRenewal(this, vertx, store, staging, upstream, freshness, clock, counters, learning);
     this.responses = new ResponseFeed(this, vertx, store, staging, upstream, counters, renewal);
     this.publishing = new Publishing(this, store, staging, clock);
+    this.peerOffers = new PeerOffers(this, store, staging, upstream, clock, counters);
   }
 
   /** Takes the flight's bytes from {@code origin} from now on (see {@link ResponseFeed#feed}). */
@@ -173,7 +168,7 @@ public final class LocalCache {
 
   /** Stored objects re-read and found right since this node started need no check before sharing. */
   void checkedForPeers(ObjectKey key) {
-    checkedForPeers.add(key);
+    peerOffers.checked(key);
   }
 
   /** Where each miss's time to its first response is reported. */
@@ -508,42 +503,12 @@ public final class LocalCache {
   }
 
   /**
-   * As {@link #peek}, but for an object whose fetch has started and whose first bytes are not here
-   * yet, waits for them: a peer is pointed here the moment this node is granted the fetch, usually
-   * before upstream has answered. Completes with null when this node has nothing to offer.
+   * As {@link #peek}, but waits for the first bytes of a fetch that has started, and checks a stored
+   * copy before it is first shared (see {@link PeerOffers#peekSoon}). Completes with null when this
+   * node has nothing to offer.
    */
   public Future<Source> peekSoon(ObjectKey key) {
-    Flight flight = flights.get(key);
-    if (flight == null || flight.transfer() != null) {
-      Source source = peek(key);
-      if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
-        return checkBeforeSharing(stored);
-      }
-      if (source == null && imports != null && imports.has(key)) {
-        return fromImports(key);
-      }
-      return Future.succeededFuture(source);
-    }
-    flight.peerWaits();
-    // Not the local clients' answer, which for a vouched-for upstream body waits until it is verified:
-    // peers follow the transfer as soon as it exists (and never get its last byte before then).
-    return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
-        .otherwise(failure -> null)
-        .andThen(answered -> flight.peerStoppedWaiting());
-  }
-
-  /** An imported file for a peer, checked against its digest first; null (and withdrawn) when it no longer matches. */
-  private Future<Source> fromImports(ObjectKey key) {
-    ImportedFiles files = imports;
-    return onWorker(() -> files.verify(key)).map(entry -> {
-      if (entry == null) {
-        if (router != null && store.get(key).isEmpty()) {
-          router.dropped(key);
-        }
-        return (Source) null;
-      }
-      return new Source.Stored(entry.asStored(), Disposition.HIT);
-    }).otherwise(e -> null);
+    return peerOffers.peekSoon(key);
   }
 
   /**
@@ -551,81 +516,23 @@ public final class LocalCache {
    * way is left alone. Completes with whether an object was stored.
    */
   public Future<Boolean> purge(ObjectKey key) {
-    checkedForPeers.remove(key);
-    return onWorker(() -> store.remove(key)).map(removed -> {
-      if (removed.isPresent()) {
-        log.info("purged {} ({} bytes, sha256 {})", removed.get().meta().url(), removed.get().size(),
-            removed.get().meta().sha256());
-        if (router != null && (imports == null || !imports.has(key))) {
-          router.dropped(key);
-        }
-      }
-      return removed.isPresent();
-    });
+    return peerOffers.purge(key);
   }
 
   /**
-   * Re-reads a stored object the first time it is offered to a peer since this node started, against
-   * the digest recorded with it and the best authority for it: a copy rotted or altered on disk is
-   * caught here, at its holder, dropped, and the cluster told, rather than handed to the LAN.
-   */
-  private Future<Source> checkBeforeSharing(Source.Stored stored) {
-    StoredObject object = stored.object();
-    // Known by its digest (an index of an earlier Release, say), re-hashing it is the whole check.
-    Expectation authority = object.key().id().equals(object.meta().sha256().hex()) ? null
-        : authorities.lookup(CanonicalUrl.parse(object.meta().url()));
-    return onWorker(() -> StoredCheck.problem(object, authority)).compose(problem -> {
-      if (problem == null) {
-        checkedForPeers.add(object.key());
-        return Future.succeededFuture(stored);
-      }
-      counters.verificationFailure();
-      log.warn("dropping the stored copy of {}: {}", object.meta().url(), problem);
-      return purge(object.key()).<Source>map(purged -> null).otherwise(e -> null);
-    });
-  }
-
-  /**
-   * Re-reads the stored copy of {@code key} because a peer found it wrong, and drops it if it is:
-   * the peer's word only triggers the check, this node's own authority decides. At most one such check
-   * runs at a time, and one per key per {@link #RECHECK_INTERVAL_MILLIS}, so a rogue member can make a
-   * node re-read a file now and then, never purge a right one or hash all day.
+   * Re-reads the stored copy of {@code key} because a peer found it wrong, and drops it if it is (see
+   * {@link PeerOffers#recheck}).
    *
    * @return whether the copy is kept (also when there is none to check); fails when a check is refused
    *     for now
    */
   public Future<Boolean> recheck(ObjectKey key) {
-    Optional<StoredObject> stored = store.get(key);
-    if (stored.isEmpty()) {
-      return Future.succeededFuture(true);
-    }
-    long now = clock.getAsLong();
-    Long last = lastRecheck.get(key);
-    if (recheckRunning || (last != null && now - last < RECHECK_INTERVAL_MILLIS)) {
-      return Future.failedFuture(new IllegalStateException("a check of this node's copy ran or runs already"));
-    }
-    recheckRunning = true;
-    lastRecheck.put(key, now);
-    checkedForPeers.remove(key);
-    return checkBeforeSharing(new Source.Stored(stored.get(), Disposition.HIT))
-        .map(source -> source != null)
-        .andThen(ar -> recheckRunning = false);
+    return peerOffers.recheck(key);
   }
 
   /** Asks the peer at {@code host:port}, whose copy of {@code key} failed here, to check it. Best effort. */
   public void askPeerToRecheck(String host, int port, byte[] secret, ObjectKey key) {
-    String path = PeerApi.checkPath(key);
-    CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
-    Map<String, String> headers = secret == null ? Map.of()
-        : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "POST", path));
-    upstream.sendToPeer(HttpMethod.POST, url, headers).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ar.result().body().onSuccess(body -> log.info("asked {}:{} to check its copy of {}: {} {}", host, port, key,
-            ar.result().statusCode(), body.toString().strip()));
-      } else {
-        log.debug("could not ask {}:{} to check {}: {}", host, port, key, ar.cause().toString());
-      }
-    });
+    peerOffers.askPeerToRecheck(host, port, secret, key);
   }
 
   /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
@@ -753,7 +660,7 @@ public final class LocalCache {
       } else {
         log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
         countVerified(flight, fromUpstream);
-        checkedForPeers.add(flight.key);
+        peerOffers.checked(flight.key);
         if (teaches && ar.result().isPresent()) {
           // Metadata this node fetched itself may be the authority for what comes next.
           StoredObject stored = ar.result().get();
