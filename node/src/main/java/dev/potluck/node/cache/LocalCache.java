@@ -41,13 +41,20 @@ import org.slf4j.LoggerFactory;
  * One node's cache: answers a request from the store, from a fetch already under way, or by starting
  * the one upstream fetch for that object (single flight), and stores what arrives.
  *
+ * <p>It owns the map of {@link Flight}s and the end of each (the commit in {@link #finish}), and
+ * hands the rest to its parts: {@link Lookup} decides what a request needs, {@link ResponseFeed} feeds
+ * a flight from its sources, {@link Staging} holds bodies on their way into the store,
+ * {@link MetadataRenewal} keeps mutable metadata consistent across the LAN, {@link PeerOffers} and
+ * {@link Publishing} serve peers. It is still over 350 lines because it is the node's one entry point
+ * (the public methods below are its API to the HTTP fronts, the swarm and the node) and because the
+ * single-flight bookkeeping (open, join, prefetch, finish) must stay in one place with the map.
+ *
  * <p>Confined to one Vert.x context: {@link #open} must be called on it, and every callback runs on it.
  * Blocking store I/O goes to worker threads and its results come back to the context.
  */
 public final class LocalCache {
 
   private static final Logger log = LoggerFactory.getLogger(LocalCache.class);
-
 
   private final Vertx vertx;
   private final FileStore store;
@@ -64,30 +71,49 @@ public final class LocalCache {
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
   private final CacheCounters counters = new CacheCounters();
-
-
-
-
+  /** Files being learnt from (see {@link #mayTeach}), and the requests waiting for them. */
+  private final Learning learning = new Learning();
+  /** Metadata taken from or kept for the LAN's keeper, and Releases adopted with their indexes. */
+  private final MetadataRenewal renewal;
+  /** Asks the flights' sources and feeds their responses in. */
+  private final ResponseFeed responses;
+  /** Objects published on this node and the limits they are shared within. */
+  private final Publishing publishing;
+  /** What this node offers peers, checked before it first does. */
+  private final PeerOffers peerOffers;
 
   private Timings timings = Timings.NONE;
   /** Decides what a request needs; rebuilt when the router or the authorities change. */
   private Lookup lookup;
-
   /** Decides where misses of shareable objects come from; null when the node runs alone. */
   private MissRouter router;
   /** What vouches for objects' bytes. */
   private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
+  /**
+   * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
+   * where every member is one the admin let in.
+   */
+  private boolean shareUnverified;
   /** Fetches the metadata that would vouch for an object, when this node has not seen it; or null. */
   private AuthorityFinder finder;
   /** Package caches offered read-only ({@code --import}), or null. */
   private ImportedFiles imports;
-
-  /** The package caches offered read-only, or null. */
-  ImportedFiles imports() {
-    return imports;
-  }
   /** Runs after the authorities learnt from a file this node fetched. */
   private Runnable learntListener = () -> { };
+
+  public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.staging = new Staging(vertx, store);
+    this.upstream = upstream;
+    this.freshness = freshness;
+    this.clock = clock;
+    this.lookup = new Lookup(freshness, false, false);
+    this.renewal = new MetadataRenewal(this, vertx, store, staging, upstream, freshness, clock, counters, learning);
+    this.responses = new ResponseFeed(this, vertx, store, staging, upstream, counters, renewal);
+    this.publishing = new Publishing(this, store, staging, clock);
+    this.peerOffers = new PeerOffers(this, store, staging, upstream, clock, counters);
+  }
 
   /**
    * Offers {@code imports}' files to peers from now on, each checked again before it is served; the
@@ -131,50 +157,6 @@ public final class LocalCache {
   public void findAuthoritiesWith(AuthorityFinder finder) {
     this.finder = finder;
   }
-  /**
-   * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
-   * where every member is one the admin let in.
-   */
-  private boolean shareUnverified;
-  /** Files being learnt from (see {@link #mayTeach}), and the requests waiting for them. */
-  private final Learning learning = new Learning();
-  /** Metadata taken from or kept for the LAN's keeper, and Releases adopted with their indexes. */
-  private final MetadataRenewal renewal;
-  /** Asks the flights' sources and feeds their responses in. */
-  private final ResponseFeed responses;
-  /** Objects published on this node and the limits they are shared within. */
-  private final Publishing publishing;
-  /** What this node offers peers, checked before it first does. */
-  private final PeerOffers peerOffers;
-
-  public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
-    this.vertx = vertx;
-    this.store = store;
-    this.staging = new Staging(vertx, store);
-    this.upstream = upstream;
-    this.freshness = freshness;
-    this.clock = clock;
-    this.lookup = new Lookup(freshness, false, false);
-    this.renewal = new MetadataRenewal(this, vertx, store, staging, upstream, freshness, clock, counters, learning);
-    this.responses = new ResponseFeed(this, vertx, store, staging, upstream, counters, renewal);
-    this.publishing = new Publishing(this, store, staging, clock);
-    this.peerOffers = new PeerOffers(this, store, staging, upstream, clock, counters);
-  }
-
-  /** Takes the flight's bytes from {@code origin} from now on (see {@link ResponseFeed#feed}). */
-  void feed(Flight flight, Origin origin) {
-    responses.feed(flight, origin);
-  }
-
-  /** Stored objects re-read and found right since this node started need no check before sharing. */
-  void checkedForPeers(ObjectKey key) {
-    peerOffers.checked(key);
-  }
-
-  /** Where each miss's time to its first response is reported. */
-  Timings timings() {
-    return timings;
-  }
 
   /**
    * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
@@ -193,30 +175,6 @@ public final class LocalCache {
    */
   public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
     renewal.renewedElsewhere(url, sha256, from);
-  }
-
-  /** The fetch of {@code key} under way, or null. */
-  Flight flight(ObjectKey key) {
-    return flights.get(key);
-  }
-
-  /** The router misses of shareable objects go through, or null when the node runs alone. */
-  MissRouter router() {
-    return router;
-  }
-
-  /** Whether objects no authority vouches for may come from peers (a cluster with a secret). */
-  boolean sharesUnverified() {
-    return shareUnverified;
-  }
-
-  Lookup lookup() {
-    return lookup;
-  }
-
-  /** The authorities learnt from a file: tells whoever listens ({@link #onLearnt}). */
-  void tellLearnt() {
-    learntListener.run();
   }
 
   /**
@@ -731,5 +689,51 @@ public final class LocalCache {
     if (source != null) {
       counters.answered(source.disposition());
     }
+  }
+
+  // What the cache's parts read of its state and setup; on the context.
+
+  /** The fetch of {@code key} under way, or null. */
+  Flight flight(ObjectKey key) {
+    return flights.get(key);
+  }
+
+  /** Takes the flight's bytes from {@code origin} from now on (see {@link ResponseFeed#feed}). */
+  void feed(Flight flight, Origin origin) {
+    responses.feed(flight, origin);
+  }
+
+  /** The router misses of shareable objects go through, or null when the node runs alone. */
+  MissRouter router() {
+    return router;
+  }
+
+  /** Whether objects no authority vouches for may come from peers (a cluster with a secret). */
+  boolean sharesUnverified() {
+    return shareUnverified;
+  }
+
+  Lookup lookup() {
+    return lookup;
+  }
+
+  /** The package caches offered read-only, or null. */
+  ImportedFiles imports() {
+    return imports;
+  }
+
+  /** Where each miss's time to its first response is reported. */
+  Timings timings() {
+    return timings;
+  }
+
+  /** {@code key}'s stored object was just written or checked here: it needs no check before sharing. */
+  void checkedForPeers(ObjectKey key) {
+    peerOffers.checked(key);
+  }
+
+  /** The authorities learnt from a file: tells whoever listens ({@link #onLearnt}). */
+  void tellLearnt() {
+    learntListener.run();
   }
 }
