@@ -4,36 +4,26 @@ import dev.potluck.node.metrics.Timings;
 import dev.potluck.node.store.FileStore;
 import dev.potluck.node.store.ObjectMeta;
 import dev.potluck.node.store.PartialFile;
-import dev.potluck.node.store.Sharing;
 import dev.potluck.node.store.StoredObject;
 import dev.potluck.node.transfer.ResponseHead;
 import dev.potluck.node.transfer.Transfer;
 import dev.potluck.node.transfer.VerificationException;
 import dev.potluck.node.trust.Authorities;
 import dev.potluck.node.trust.Authority;
-import dev.potluck.node.trust.CopyCheck;
 import dev.potluck.node.trust.ContentNames;
 import dev.potluck.node.trust.Expectation;
 import dev.potluck.node.upstream.Upstream;
 import dev.potluck.node.upstream.UpstreamFailure;
-import dev.potluck.node.upstream.Validators;
 import dev.potluck.protocol.CanonicalUrl;
 import dev.potluck.protocol.ObjectKey;
-import dev.potluck.protocol.PeerApi;
 import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.freshness.FreshnessPolicy;
 import dev.potluck.scheduler.freshness.ObjectKind;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,6 +41,14 @@ import org.slf4j.LoggerFactory;
  * One node's cache: answers a request from the store, from a fetch already under way, or by starting
  * the one upstream fetch for that object (single flight), and stores what arrives.
  *
+ * <p>It owns the map of {@link Flight}s and the end of each (the commit in {@link #finish}), and
+ * hands the rest to its parts: {@link Lookup} decides what a request needs, {@link ResponseFeed} feeds
+ * a flight from its sources, {@link Staging} holds bodies on their way into the store,
+ * {@link MetadataRenewal} keeps mutable metadata consistent across the LAN, {@link PeerOffers} and
+ * {@link Publishing} serve peers. It is still over 350 lines because it is the node's one entry point
+ * (the public methods below are its API to the HTTP fronts, the swarm and the node) and because the
+ * single-flight bookkeeping (open, join, prefetch, finish) must stay in one place with the map.
+ *
  * <p>Confined to one Vert.x context: {@link #open} must be called on it, and every callback runs on it.
  * Blocking store I/O goes to worker threads and its results come back to the context.
  */
@@ -58,11 +56,9 @@ public final class LocalCache {
 
   private static final Logger log = LoggerFactory.getLogger(LocalCache.class);
 
-  /** The most of an upstream error page relayed to the client (the rest is dropped). */
-  static final int MAX_PASSTHROUGH_BODY = 64 * 1024;
-
   private final Vertx vertx;
   private final FileStore store;
+  private final Staging staging;
   private final Upstream upstream;
   private final FreshnessPolicy freshness;
   private final LongSupplier clock;
@@ -74,63 +70,50 @@ public final class LocalCache {
     }
   };
   private final Map<ObjectKey, Flight> flights = new HashMap<>();
-  /** When each Release announced as renewed by another member was last taken, most recent 1,024. */
-  private final Map<ObjectKey, Long> renewalsAsked = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
-      return size() > 1024;
-    }
-  };
-  /** Signed Releases stored whose indexes are being renewed, by URL key: requests wait for them. */
-  private final Map<ObjectKey, Future<Void>> adopting = new HashMap<>();
-  /** Mutable metadata being taken from its keeper on the LAN, by URL key: later requests join. */
-  private final Map<ObjectKey, Future<Source>> fromKeeper = new HashMap<>();
-  /** How often one stored object may be re-read at a peer's request. */
-  static final long RECHECK_INTERVAL_MILLIS = 60_000;
-  private final Map<ObjectKey, Long> lastRecheck = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
-      return size() > 4096;
-    }
-  };
-  private boolean recheckRunning;
-  /** Stored objects re-read and found right since this node started (see {@link #checkBeforeSharing}). */
-  private final java.util.Set<ObjectKey> checkedForPeers = new java.util.HashSet<>();
   private final CacheCounters counters = new CacheCounters();
-
-  /** How often in a row a body cut off upstream is resumed without gaining a byte before its clients get the error. */
-  static final int MAX_UPSTREAM_RESUMES = 2;
-
-  /**
-   * How long clients wait for a vouched-for body from upstream to be verified before they get it as it
-   * arrives: most packages arrive whole within it, and a wrong one is then a clear 502.
-   */
-  static final long VERIFY_HOLD_MILLIS = 5_000;
-
-  /**
-   * How long clients wait for a signed Release from upstream to be stored and its indexes renewed
-   * before they get it anyway.
-   */
-  static final long ADOPT_HOLD_MILLIS = 15_000;
-  /** How often a Release whose indexes cannot be had as listed is asked for, all together. */
-  static final int RENEW_ATTEMPTS = 6;
-  static final long RENEW_RETRY_MILLIS = 250;
-
-  /** How long a streamed object, whole, may wait for its digest before it is given up. */
-  static final long DIGEST_WAIT_MILLIS = 30_000;
+  /** Files being learnt from (see {@link #mayTeach}), and the requests waiting for them. */
+  private final Learning learning = new Learning();
+  /** Metadata taken from or kept for the LAN's keeper, and Releases adopted with their indexes. */
+  private final MetadataRenewal renewal;
+  /** Asks the flights' sources and feeds their responses in. */
+  private final ResponseFeed responses;
+  /** Objects published on this node and the limits they are shared within. */
+  private final Publishing publishing;
+  /** What this node offers peers, checked before it first does. */
+  private final PeerOffers peerOffers;
 
   private Timings timings = Timings.NONE;
-
+  /** Decides what a request needs; rebuilt when the router or the authorities change. */
+  private Lookup lookup;
   /** Decides where misses of shareable objects come from; null when the node runs alone. */
   private MissRouter router;
   /** What vouches for objects' bytes. */
   private Authorities authorities = Authorities.CONTENT_NAMES_ONLY;
+  /**
+   * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
+   * where every member is one the admin let in.
+   */
+  private boolean shareUnverified;
   /** Fetches the metadata that would vouch for an object, when this node has not seen it; or null. */
   private AuthorityFinder finder;
   /** Package caches offered read-only ({@code --import}), or null. */
   private ImportedFiles imports;
   /** Runs after the authorities learnt from a file this node fetched. */
   private Runnable learntListener = () -> { };
+
+  public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.staging = new Staging(vertx, store);
+    this.upstream = upstream;
+    this.freshness = freshness;
+    this.clock = clock;
+    this.lookup = new Lookup(freshness, false, false);
+    this.renewal = new MetadataRenewal(this, vertx, store, staging, upstream, freshness, clock, counters, learning);
+    this.responses = new ResponseFeed(this, vertx, store, staging, upstream, counters, renewal);
+    this.publishing = new Publishing(this, store, staging, clock);
+    this.peerOffers = new PeerOffers(this, store, staging, upstream, clock, counters);
+  }
 
   /**
    * Offers {@code imports}' files to peers from now on, each checked again before it is served; the
@@ -174,108 +157,24 @@ public final class LocalCache {
   public void findAuthoritiesWith(AuthorityFinder finder) {
     this.finder = finder;
   }
-  /**
-   * Whether objects no authority vouches for may come from peers: only in a cluster with a secret,
-   * where every member is one the admin let in.
-   */
-  private boolean shareUnverified;
-  /**
-   * Upstream files the authorities may learn from (a repomd, a primary, a pacman database; see
-   * {@link #mayTeach}) that are complete but not yet committed and observed, and the requests for
-   * immutable objects waiting for them: a client that asks for its packages the moment its metadata
-   * arrived (pacman -Syu, in one process) must get them keyed and checked by what that metadata says,
-   * not as this node's own fetch. Event loop only.
-   */
-  private int learning;
-  private final List<Runnable> afterLearning = new ArrayList<>();
 
   /**
-   * One fetch in progress and everyone waiting for it. Its bytes may come from several sources in
-   * turn (a peer that dies, then another, then upstream), each resuming where the last stopped.
+   * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
+   * first revalidated upstream (once for all who ask) when older than {@code cacheControl} allows.
+   * Only metadata this node holds or is fetching for its own clients is kept for others: for any other
+   * URL the answer is null, so no peer can make this node fetch something new.
    */
-  static final class Flight {
-    final ObjectKey key;
-    final CanonicalUrl url;
-    final StoredObject stale;
-    final String userAgent;
-    final long startedAt;
-    /** {@link System#nanoTime} when it started, for the time-to-first-byte metric only. */
-    final long startedNanos = System.nanoTime();
-    final Promise<Source> answer = Promise.promise();
-    /** A digest announced before the transfer existed, applied when it does. */
-    Sha256 announced;
-    /** What an authority says the body must be, or null: then it wins over any member's word. */
-    Expectation authority;
-    /** Some of the body came from a peer. */
-    boolean fromPeer;
-    /** Completes when the flight is over and, for metadata stored from upstream, learnt from. */
-    final Promise<Void> settled = Promise.promise();
-    /** Completes when the transfer exists: peers may follow it from then on. */
-    final Promise<Void> started = Promise.promise();
-    /** The partial file, created while the first request is under way, so no time is lost after. */
-    Future<Prepared> prepared;
-    Future<PartialFile> reserved;
-    Transfer transfer;
-    /** Bumped for every new source: callbacks of a superseded source do nothing. */
-    int generation;
-    /** The response bytes come from now, or null. */
-    HttpClientResponse feed;
-    /** Set when the cluster chooses the sources; null for a flight with one source. */
-    RoutedFetch routed;
-    boolean over;
-    /** Times in a row upstream broke off mid-body, with no byte gained, and was asked for the rest. */
-    int upstreamResumes;
-    /** Bytes received when the rest was last asked for. */
-    long resumedAt;
-    /** Local requests that joined this flight after the first. */
-    int joined;
-    /** Peers waiting for this flight's first bytes ({@link #peekSoon}). */
-    int peersWaiting;
-    /** Started by {@link #prefetch}: the first request to open it takes it over as its own. */
-    boolean prefetched;
-    /** For a signed Release: whether its indexes are renewed before it is served ({@link #renew}). */
-    boolean renews = true;
-    /** For a signed Release that replaces an older one: the older one's bytes, to fall back to. */
-    byte[] previousRelease;
-
-    Flight(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, long startedAt) {
-      this.key = key;
-      this.url = url;
-      this.stale = stale;
-      this.userAgent = userAgent;
-      this.startedAt = startedAt;
-    }
+  public Future<StoredObject> keepFor(CanonicalUrl url, RequestCacheControl cacheControl) {
+    return renewal.keepFor(url, cacheControl);
   }
 
-  private record Prepared(PartialFile partial, AsyncFile file) {}
-
   /**
-   * Where a flight's bytes come from: upstream (the object's own URL), or a peer's API, with the
-   * digest the object must have, or none yet when it is streamed while still being fetched.
+   * Another member ({@code from}) took a new version ({@code sha256}) of the signed Release at
+   * {@code url} from upstream: this node takes it too when its own copy is due (see
+   * {@link MetadataRenewal#renewedElsewhere}).
    */
-  record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expected, boolean peer) {
-    static Origin upstream(CanonicalUrl url) {
-      return new Origin(url, Map.of(), null, false);
-    }
-
-    static Origin peer(ObjectKey key, String host, int port, byte[] secret, Sha256 expected) {
-      String path = PeerApi.objectPath(key);
-      CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
-      Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
-      return new Origin(url, headers, expected, true);
-    }
-
-    String where() {
-      return peer ? "peer " + requestUrl.host() + ":" + requestUrl.port() : "upstream " + requestUrl.host();
-    }
-  }
-
-  public LocalCache(Vertx vertx, FileStore store, Upstream upstream, FreshnessPolicy freshness, LongSupplier clock) {
-    this.vertx = vertx;
-    this.store = store;
-    this.upstream = upstream;
-    this.freshness = freshness;
-    this.clock = clock;
+  public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
+    renewal.renewedElsewhere(url, sha256, from);
   }
 
   /**
@@ -286,9 +185,9 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
-    if (learning > 0 && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
+    if (learning.underway() && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
       Promise<Void> learnt = Promise.promise();
-      afterLearning.add(learnt::complete);
+      learning.afterwards(learnt::complete);
       return learnt.future().compose(v -> openNow(url, cacheControl, headOnly, userAgent));
     }
     return openNow(url, cacheControl, headOnly, userAgent);
@@ -343,194 +242,41 @@ public final class LocalCache {
    * @param viaKeeper whether mutable metadata may be taken from the LAN's keeper of it; false when
    *     this node answers as that keeper, which must ask upstream itself
    */
-  private Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
+  Future<Source> answer(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent,
       boolean viaKeeper) {
-    ObjectKey key = keyOf(url);
-    Future<Void> adoption = adopting.get(key);
+    Expectation authority = authorities.lookup(url);
+    ObjectKey key = Lookup.keyOf(url, authority);
+    Future<Void> adoption = renewal.adoption(key);
     if (adoption != null) {
       // A new Release is stored but its indexes are not yet here: it is served once they are.
       return adoption.transform(v -> answer(url, cacheControl, headOnly, userAgent, viaKeeper));
     }
-    Future<Source> kept = fromKeeper.get(key);
+    Future<Source> kept = renewal.fromKeeper(key);
     if (kept != null) {
       return kept;
     }
     Flight flight = flights.get(key);
-    if (flight != null && flight.prefetched) {
-      flight.prefetched = false;
+    if (flight != null && flight.isPrefetched()) {
+      flight.takeOver();
       prefetchedDone.remove(key);
       return flight.answer.future();
     }
     if (flight != null) {
-      flight.joined++;
+      flight.join();
       return flight.answer.future().map(s -> s instanceof Source.Live live
           ? new Source.Live(live.transfer(), Disposition.JOINED) : s);
     }
-    Optional<StoredObject> stored = stored(key, url);
+    StoredObject stored = stored(key, url).orElse(null);
     // A prefetch that finished before its request's turn is still that request's miss (or peer).
     Disposition prefetchedAs = prefetchedDone.remove(key);
-    if (stored.isPresent()) {
-      StoredObject object = stored.get();
-      FreshnessPolicy.Decision decision = freshness.decide(kindOf(url, key),
-          object.meta().validatedAtMillis(), clock.getAsLong(), cacheControl);
-      if (decision == FreshnessPolicy.Decision.SERVE) {
-        return Future.succeededFuture(new Source.Stored(object, prefetchedAs == null ? Disposition.HIT : prefetchedAs));
-      }
-      return viaKeeper ? refresh(key, url, object, userAgent, cacheControl)
-          : fetch(key, url, object, userAgent, Origin.upstream(url));
-    }
-    if (headOnly && !ContentNames.isLanOnly(url)) {
-      return head(url, userAgent);
-    }
-    if (routable(url)) {
-      return route(key, url, userAgent);
-    }
-    return viaKeeper ? refresh(key, url, null, userAgent, cacheControl)
-        : fetch(key, url, null, userAgent, Origin.upstream(url));
-  }
-
-  /**
-   * Mutable metadata that must be fetched or revalidated: taken from the member that keeps it for the
-   * LAN, which asks upstream once for all, when there is one, some authority here can check its copy
-   * (or the cluster has a secret) and it keeps this URL; else fetched from upstream as usual. A copy
-   * that fails its check blocklists the keeper and is fetched from upstream instead.
-   */
-  private Future<Source> refresh(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent,
-      RequestCacheControl cacheControl) {
-    MissRouter.Keeper keeper = router == null || !key.equals(ObjectKey.of(url))
-        || !(shareUnverified || authorities.checksCopiesOf(url)) ? null : router.keeperOf(key);
-    if (keeper == null) {
-      return fetch(key, url, stale, userAgent, Origin.upstream(url));
-    }
-    long now = clock.getAsLong();
-    long maxAgeSeconds = freshness.maxAgeMillis(cacheControl) / 1000;
-    counters.peerRequest();
-    Future<Source> taken = KeeperCopy.ask(upstream, keeper, url, maxAgeSeconds, router.peerSecret())
-        .compose(body -> keep(key, url, stale, keeper, body, cacheControl, now))
-        .recover(failure -> {
-          fromKeeper.remove(key);
-          if (failure instanceof KeeperCopy.NotKept) {
-            log.debug("{}: {}; fetching it from upstream", url, failure.getMessage());
-          } else {
-            log.info("{}: could not take it from its keeper, {}: {}; fetching it from upstream", url, keeper.where(),
-                failure.getMessage());
-          }
-          return answer(url, cacheControl, false, userAgent, false);
-        })
-        .andThen(ar -> fromKeeper.remove(key));
-    if (!taken.isComplete()) {
-      fromKeeper.put(key, taken);
-    }
-    return taken;
-  }
-
-  /**
-   * Checks the keeper's copy of {@code url}, then stores it as this node's own (its validation time is
-   * the keeper's) and learns from it. Fails, so that upstream is asked instead, when the copy is wrong
-   * (the keeper is then blocklisted) or older than the client allows.
-   */
-  private Future<Source> keep(ObjectKey key, CanonicalUrl url, StoredObject stale, MissRouter.Keeper keeper,
-      KeeperCopy.Body body, RequestCacheControl cacheControl, long startedAt) {
-    long validatedAt = Math.min(body.validatedAtMillis(), clock.getAsLong());
-    if (freshness.decide(ObjectKind.METADATA, validatedAt, clock.getAsLong(), cacheControl)
-        != FreshnessPolicy.Decision.SERVE) {
-      return Future.failedFuture(new IOException("its copy was confirmed upstream at " + validatedAt
-          + ", longer ago than the client allows"));
-    }
-    learning++;
-    return onWorker(() -> {
-      CopyCheck check = authorities.checkCopy(url, body.bytes());
-      if (check.verdict() == CopyCheck.Verdict.WRONG
-          || (check.verdict() == CopyCheck.Verdict.UNUSABLE && !shareUnverified)) {
-        return check;
-      }
-      if (check.verdict() != CopyCheck.Verdict.GOOD) {
-        log.debug("{}: taken from {} unchecked (cluster with a secret): {}", url, keeper.where(), check.why());
-      }
-      Sha256 sha256 = Sha256.of(body.bytes());
-      Optional<StoredObject> stored;
-      if (stale != null && stale.meta().sha256().equals(sha256)) {
-        stored = store.markValidated(key, validatedAt, body.etag(), body.lastModified());
-      } else {
-        PartialFile partial = store.createPartial(key, body.bytes().length);
-        try {
-          java.nio.file.Files.write(partial.path(), body.bytes());
-        } catch (IOException | RuntimeException e) {
-          store.discard(partial);
-          throw e;
-        }
-        stored = store.commit(partial, new ObjectMeta(url.toString(), body.bytes().length, sha256, body.contentType(),
-            body.etag(), body.lastModified(), clock.getAsLong(), validatedAt));
-      }
-      if (stored.isEmpty()) {
-        return CopyCheck.unusable("it could not be stored here");
-      }
-      authorities.observe(url, stored.get().data(), sha256);
-      return stored.get();
-    }).<Source>compose(result -> {
-      if (result instanceof StoredObject object) {
-        log.debug("{}: taken from its keeper, {}", url, keeper.where());
-        learntListener.run();
-        // The keeper holds the indexes it renewed; this node's clients may want others.
-        return renew(url, 0).map(complete -> new Source.Stored(store.get(key).orElse(object), Disposition.PEER));
-      }
-      CopyCheck check = (CopyCheck) result;
-      if (check.verdict() == CopyCheck.Verdict.UNUSABLE) {
-        return Future.failedFuture(new IOException("its copy is not used here: " + check.why()));
-      }
-      String why = keeper.where() + " served an altered copy of " + url + ": " + check.why();
-      counters.verificationFailure();
-      router.keeperFailed(keeper, why);
-      return Future.failedFuture(new IOException(why));
-    }).andThen(ar -> learnt());
-  }
-
-  /**
-   * For a peer that takes mutable metadata from this node, its keeper: this node's copy of {@code url},
-   * first revalidated upstream (once for all who ask) when older than {@code cacheControl} allows.
-   * Only metadata this node holds or is fetching for its own clients is kept for others: for any other
-   * URL the answer is null, so no peer can make this node fetch something new.
-   */
-  public Future<StoredObject> keepFor(CanonicalUrl url, RequestCacheControl cacheControl) {
-    ObjectKey key = ObjectKey.of(url);
-    if (!key.equals(keyOf(url)) || ObjectKind.ofPath(url.pathAndQuery()) != ObjectKind.METADATA
-        || (store.get(key).isEmpty() && !flights.containsKey(key))) {
-      return Future.succeededFuture(null);
-    }
-    Future<Source> answered = answer(url, cacheControl, false, null, false);
-    Flight flight = flights.get(key);
-    return answered.compose(source -> {
-      if (source instanceof Source.Stored stored) {
-        return Future.succeededFuture(stored.object());
-      }
-      if (source instanceof Source.Live && flight != null) {
-        return flight.settled.future().map(v -> store.get(key).orElse(null));
-      }
-      return Future.succeededFuture(null);
-    });
-  }
-
-  /**
-   * Whether the cluster may supply {@code url}: an immutable object, which an authority vouches for or
-   * which members of a cluster with a secret may vouch for.
-   */
-  private boolean routable(CanonicalUrl url) {
-    if (router == null) {
-      return false;
-    }
-    if (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE) {
-      return shareUnverified || authorities.lookup(url) != null;
-    }
-    return !keyOf(url).equals(ObjectKey.of(url));
-  }
-
-  /**
-   * Whether {@code url}'s object, known by {@code key}, can change: an index a verified Release lists
-   * (or any file named by its digest) is known by its content, so the copy under that key never goes
-   * stale; the Release moving on gives the URL a new key instead.
-   */
-  private static ObjectKind kindOf(CanonicalUrl url, ObjectKey key) {
-    return key.equals(ObjectKey.of(url)) ? ObjectKind.ofPath(url.pathAndQuery()) : ObjectKind.IMMUTABLE;
+    return switch (lookup.decide(url, authority, stored, cacheControl, headOnly, clock.getAsLong())) {
+      case SERVE -> Future.succeededFuture(new Source.Stored(stored, prefetchedAs == null ? Disposition.HIT
+          : prefetchedAs));
+      case HEAD -> responses.head(url, userAgent);
+      case ROUTE -> route(key, url, userAgent);
+      case REVALIDATE, FETCH -> viaKeeper ? renewal.refresh(key, url, stored, userAgent, cacheControl)
+          : fetch(key, url, stored, userAgent, Origin.upstream(url));
+    };
   }
 
   /**
@@ -541,8 +287,8 @@ public final class LocalCache {
    * own (answered as a miss, not as a joined request).
    */
   public void prefetch(CanonicalUrl url, String userAgent) {
-    if (learning > 0) {
-      afterLearning.add(() -> prefetch(url, userAgent));
+    if (learning.underway()) {
+      learning.afterwards(() -> prefetch(url, userAgent));
       return;
     }
     Future<Void> found = findAuthority(url);
@@ -550,20 +296,21 @@ public final class LocalCache {
       found.onComplete(ignored -> prefetch(url, userAgent));
       return;
     }
-    ObjectKey key = keyOf(url);
+    Expectation authority = authorities.lookup(url);
+    ObjectKey key = Lookup.keyOf(url, authority);
     if (flights.containsKey(key) || stored(key, url).isPresent()) {
       return;
     }
-    if (routable(url)) {
+    if (lookup.routable(url, key, authority)) {
       route(key, url, userAgent);
     } else {
       fetch(key, url, null, userAgent, Origin.upstream(url));
     }
     Flight flight = flights.get(key);
     if (flight != null) {
-      flight.prefetched = true;
+      flight.markPrefetched();
       flight.answer.future().onSuccess(source -> {
-        if (flight.prefetched) {
+        if (flight.isPrefetched()) {
           prefetchedDone.put(key, source.disposition());
         }
       });
@@ -576,15 +323,14 @@ public final class LocalCache {
    * through two mirrors, or two paths, is one object); otherwise the SHA-256 of the URL.
    */
   public ObjectKey keyOf(CanonicalUrl url) {
-    Expectation e = authorities.lookup(url);
-    return e != null && e.authority() != Authority.OWN_FETCH ? new ObjectKey(e.sha256().hex()) : ObjectKey.of(url);
+    return Lookup.keyOf(url, authorities.lookup(url));
   }
 
   /**
    * The stored object for {@code key}; for a content key, also a copy stored under the URL's own key
    * before its authority was known, if it has the right digest.
    */
-  private Optional<StoredObject> stored(ObjectKey key, CanonicalUrl url) {
+  Optional<StoredObject> stored(ObjectKey key, CanonicalUrl url) {
     Optional<StoredObject> stored = store.get(key);
     if (stored.isPresent()) {
       return stored;
@@ -600,6 +346,7 @@ public final class LocalCache {
    */
   public void routeMissesWith(MissRouter router) {
     this.router = router;
+    this.lookup = new Lookup(freshness, router != null, shareUnverified);
   }
 
   /**
@@ -611,6 +358,7 @@ public final class LocalCache {
   public void useAuthorities(Authorities authorities, boolean shareUnverified) {
     this.authorities = authorities;
     this.shareUnverified = shareUnverified;
+    this.lookup = new Lookup(freshness, router != null, shareUnverified);
   }
 
   public Authorities authorities() {
@@ -631,8 +379,8 @@ public final class LocalCache {
   /**
    * Streams {@code url}'s object from a peer while it is still being fetched there. Its digest is not
    * known yet: the object completes only once {@link #expectDigest} names it (the arbiter announces
-   * it when the fetcher is done), and fails if none comes within {@link #DIGEST_WAIT_MILLIS} of the
-   * body being whole.
+   * it when the fetcher is done), and fails if none comes within
+   * {@link ResponseFeed#DIGEST_WAIT_MILLIS} of the body being whole.
    */
   public Future<Source> streamFromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret) {
     return fromPeer(url, peerHost, peerPort, secret, null);
@@ -652,11 +400,7 @@ public final class LocalCache {
       }
       return;
     }
-    if (flight.transfer != null) {
-      flight.transfer.expect(sha256);
-    } else {
-      flight.announced = sha256;
-    }
+    flight.announce(sha256);
   }
 
   private Future<Source> fromPeer(CanonicalUrl url, String peerHost, int peerPort, byte[] secret, Sha256 sha256) {
@@ -678,218 +422,51 @@ public final class LocalCache {
    */
   public Source peek(ObjectKey key) {
     Flight flight = flights.get(key);
-    if (flight != null && flight.transfer != null && !ContentNames.isLanOnly(flight.url)) {
-      return new Source.Live(flight.transfer, Disposition.JOINED);
+    if (flight != null && flight.transfer() != null && !ContentNames.isLanOnly(flight.url)) {
+      return new Source.Live(flight.transfer(), Disposition.JOINED);
     }
     return store.get(key).filter(this::offers).<Source>map(o -> new Source.Stored(o, Disposition.HIT)).orElse(null);
   }
 
   /**
-   * Whether peers may be offered {@code object}: a published one while its {@link Sharing} allows; a
-   * {@code /sha256/} object this node took from the LAN for its own clients never (as with Passim, only
-   * the host that publishes a file shares it, within the limits it set); anything else always.
+   * Whether peers may be offered {@code object} (see {@link Publishing#offers}): a published one while
+   * its limits allow, a {@code /sha256/} object taken from the LAN never, anything else always.
    */
   public boolean offers(StoredObject object) {
-    Sharing sharing = object.meta().sharing();
-    if (sharing != null) {
-      return sharing.offered(clock.getAsLong());
-    }
-    return !ContentNames.isLanOnly(object.meta().url());
+    return publishing.offers(object);
   }
 
   /**
-   * Counts a peer's GET of {@code object} (from its first byte) against a published object's max share
-   * count, and tells the cluster once the count is reached. Call just before serving it.
+   * Counts a peer's GET of {@code object} against a published object's max share count (see
+   * {@link Publishing#claimShare}). Call just before serving it.
    *
    * @return whether it may be served: false for a published object no longer offered
    */
   public boolean claimShare(StoredObject object) {
-    if (object.meta().sharing() == null) {
-      return offers(object);
-    }
-    Optional<StoredObject> claimed = store.claimShare(object.key(), clock.getAsLong());
-    if (claimed.isEmpty()) {
-      return false;
-    }
-    ObjectKey key = object.key();
-    onWorker(() -> {
-      store.saveSharing(key);
-      return null;
-    }).onFailure(e -> log.warn("cannot save the share count of {}: {}", key, e.toString()));
-    Sharing sharing = claimed.get().meta().sharing();
-    if (sharing.exhausted()) {
-      log.info("published {} was served to peers {} times, its most: no longer offered", key, sharing.shares());
-      if (router != null) {
-        router.dropped(key);
-      }
-    }
-    return true;
+    return publishing.claimShare(object);
   }
 
   /**
    * Imports {@code length} bytes from {@code body} into the store as a published object named by their
-   * SHA-256 ({@code /sha256/<hex>}), shared with peers within {@code maxAgeMillis} and
-   * {@code maxShares} (0: no limit), and tells the cluster this node holds it. The store keeps its own
-   * copy. Publishing bytes already published starts their limits afresh.
-   *
-   * @return the stored object; fails with {@link IllegalArgumentException} for bad limits or a body
-   *     that is not {@code length} bytes, with {@link IllegalStateException} when it does not fit in the
-   *     cache, or with the disk's error
+   * SHA-256, shared with peers within {@code maxAgeMillis} and {@code maxShares} (0: no limit); see
+   * {@link Publishing#publish} for how it fails.
    */
   public Future<StoredObject> publish(ReadStream<Buffer> body, long length, long maxAgeMillis, int maxShares) {
-    Sharing limits;
-    try {
-      limits = new Sharing(clock.getAsLong(), maxAgeMillis, maxShares, 0);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
-    }
-    if (length < 0) {
-      return Future.failedFuture(new IllegalArgumentException("the body's length must be given (Content-Length)"));
-    }
-    if (length > store.quota()) {
-      return Future.failedFuture(new IllegalStateException(length + " bytes do not fit in the cache quota of "
-          + store.quota() + " bytes; raise --cache-size"));
-    }
-    body.pause();
-    // Named after its digest once that is known; until then after a name no object has.
-    ObjectKey pending = new ObjectKey(Sha256.of("publish " + System.nanoTime() + " " + Math.random()).hex());
-    Promise<StoredObject> done = Promise.promise();
-    onWorker(() -> store.createPartial(pending, length))
-        .compose(partial -> vertx.fileSystem()
-            .open(partial.path().toString(), new OpenOptions().setWrite(true).setCreate(false))
-            .map(file -> new Prepared(partial, file))
-            .andThen(opened -> {
-              if (opened.failed()) {
-                store.discard(partial);
-              }
-            }))
-        .onFailure(done::tryFail)
-        .onSuccess(prepared -> receivePublished(body, prepared, length, limits, done));
-    return done.future();
-  }
-
-  private void receivePublished(ReadStream<Buffer> body, Prepared prepared, long length, Sharing limits,
-      Promise<StoredObject> done) {
-    java.security.MessageDigest digest = Sha256.newDigest();
-    long[] received = {0};
-    Runnable abort = () -> prepared.file().close().onComplete(closed -> onWorker(() -> {
-      store.discard(prepared.partial());
-      return null;
-    }));
-    prepared.file().exceptionHandler(e -> {
-      if (done.tryFail(e)) {
-        abort.run();
-      }
-    });
-    body.handler(chunk -> {
-      received[0] += chunk.length();
-      digest.update(chunk.getBytes());
-      prepared.file().write(chunk);
-      if (prepared.file().writeQueueFull()) {
-        body.pause();
-        prepared.file().drainHandler(v -> body.resume());
-      }
-    });
-    body.exceptionHandler(e -> {
-      if (done.tryFail(e)) {
-        abort.run();
-      }
-    });
-    body.endHandler(v -> {
-      if (done.future().isComplete()) {
-        return;
-      }
-      if (received[0] != length) {
-        done.tryFail(new IllegalArgumentException("received " + received[0] + " bytes, " + length + " announced"));
-        abort.run();
-        return;
-      }
-      prepared.file().close().onComplete(closed -> {
-        if (closed.failed()) {
-          done.tryFail(closed.cause());
-          onWorker(() -> {
-            store.discard(prepared.partial());
-            return null;
-          });
-          return;
-        }
-        Sha256 sha256 = Sha256.of(digest);
-        ObjectKey key = new ObjectKey(sha256.hex());
-        long now = clock.getAsLong();
-        ObjectMeta meta = new ObjectMeta(ContentNames.lanUrl(sha256).toString(), length, sha256,
-            "application/octet-stream", null, null, now, now, limits);
-        PartialFile partial = new PartialFile(key, prepared.partial().path(), prepared.partial().reservedBytes());
-        onWorker(() -> store.commit(partial, meta)).onComplete(ar -> {
-          if (ar.failed()) {
-            done.fail(ar.cause());
-          } else if (ar.result().isEmpty()) {
-            done.fail(new IllegalStateException(length + " bytes do not fit in the cache now (quota " + store.quota()
-                + " bytes, the rest held by downloads under way); try again later or raise --cache-size"));
-          } else {
-            StoredObject stored = ar.result().get();
-            checkedForPeers.add(key);
-            log.info("published {} ({} bytes) for {} s, at most {} shares", sha256, length,
-                limits.maxAgeMillis() / 1000, limits.maxShares() == 0 ? "unlimited" : limits.maxShares());
-            if (router != null) {
-              router.holds(key, meta.url(), length, sha256);
-            }
-            done.complete(stored);
-          }
-        });
-      });
-    });
-    body.resume();
+    return publishing.publish(body, length, maxAgeMillis, maxShares);
   }
 
   /** Drops the published objects whose max age has passed (and tells the cluster); call now and then. */
   public void dropExpired() {
-    long now = clock.getAsLong();
-    for (StoredObject object : store.list()) {
-      Sharing sharing = object.meta().sharing();
-      if (sharing != null && sharing.expired(now)) {
-        log.info("published {} reached its max age of {} s: dropping it", object.key(), sharing.maxAgeMillis() / 1000);
-        purge(object.key());
-      }
-    }
+    publishing.dropExpired();
   }
 
   /**
-   * As {@link #peek}, but for an object whose fetch has started and whose first bytes are not here
-   * yet, waits for them: a peer is pointed here the moment this node is granted the fetch, usually
-   * before upstream has answered. Completes with null when this node has nothing to offer.
+   * As {@link #peek}, but waits for the first bytes of a fetch that has started, and checks a stored
+   * copy before it is first shared (see {@link PeerOffers#peekSoon}). Completes with null when this
+   * node has nothing to offer.
    */
   public Future<Source> peekSoon(ObjectKey key) {
-    Flight flight = flights.get(key);
-    if (flight == null || flight.transfer != null) {
-      Source source = peek(key);
-      if (source instanceof Source.Stored stored && !checkedForPeers.contains(key)) {
-        return checkBeforeSharing(stored);
-      }
-      if (source == null && imports != null && imports.has(key)) {
-        return fromImports(key);
-      }
-      return Future.succeededFuture(source);
-    }
-    flight.peersWaiting++;
-    // Not the local clients' answer, which for a vouched-for upstream body waits until it is verified:
-    // peers follow the transfer as soon as it exists (and never get its last byte before then).
-    return Future.any(flight.started.future(), flight.settled.future()).map(v -> peek(key))
-        .otherwise(failure -> null)
-        .andThen(answered -> flight.peersWaiting--);
-  }
-
-  /** An imported file for a peer, checked against its digest first; null (and withdrawn) when it no longer matches. */
-  private Future<Source> fromImports(ObjectKey key) {
-    ImportedFiles files = imports;
-    return onWorker(() -> files.verify(key)).map(entry -> {
-      if (entry == null) {
-        if (router != null && store.get(key).isEmpty()) {
-          router.dropped(key);
-        }
-        return (Source) null;
-      }
-      return new Source.Stored(entry.asStored(), Disposition.HIT);
-    }).otherwise(e -> null);
+    return peerOffers.peekSoon(key);
   }
 
   /**
@@ -897,87 +474,29 @@ public final class LocalCache {
    * way is left alone. Completes with whether an object was stored.
    */
   public Future<Boolean> purge(ObjectKey key) {
-    checkedForPeers.remove(key);
-    return onWorker(() -> store.remove(key)).map(removed -> {
-      if (removed.isPresent()) {
-        log.info("purged {} ({} bytes, sha256 {})", removed.get().meta().url(), removed.get().size(),
-            removed.get().meta().sha256());
-        if (router != null && (imports == null || !imports.has(key))) {
-          router.dropped(key);
-        }
-      }
-      return removed.isPresent();
-    });
+    return peerOffers.purge(key);
   }
 
   /**
-   * Re-reads a stored object the first time it is offered to a peer since this node started, against
-   * the digest recorded with it and the best authority for it: a copy rotted or altered on disk is
-   * caught here, at its holder, dropped, and the cluster told, rather than handed to the LAN.
-   */
-  private Future<Source> checkBeforeSharing(Source.Stored stored) {
-    StoredObject object = stored.object();
-    // Known by its digest (an index of an earlier Release, say), re-hashing it is the whole check.
-    Expectation authority = object.key().id().equals(object.meta().sha256().hex()) ? null
-        : authorities.lookup(CanonicalUrl.parse(object.meta().url()));
-    return onWorker(() -> StoredCheck.problem(object, authority)).compose(problem -> {
-      if (problem == null) {
-        checkedForPeers.add(object.key());
-        return Future.succeededFuture(stored);
-      }
-      counters.verificationFailure();
-      log.warn("dropping the stored copy of {}: {}", object.meta().url(), problem);
-      return purge(object.key()).<Source>map(purged -> null).otherwise(e -> null);
-    });
-  }
-
-  /**
-   * Re-reads the stored copy of {@code key} because a peer found it wrong, and drops it if it is:
-   * the peer's word only triggers the check, this node's own authority decides. At most one such check
-   * runs at a time, and one per key per {@link #RECHECK_INTERVAL_MILLIS}, so a rogue member can make a
-   * node re-read a file now and then, never purge a right one or hash all day.
+   * Re-reads the stored copy of {@code key} because a peer found it wrong, and drops it if it is (see
+   * {@link PeerOffers#recheck}).
    *
    * @return whether the copy is kept (also when there is none to check); fails when a check is refused
    *     for now
    */
   public Future<Boolean> recheck(ObjectKey key) {
-    Optional<StoredObject> stored = store.get(key);
-    if (stored.isEmpty()) {
-      return Future.succeededFuture(true);
-    }
-    long now = clock.getAsLong();
-    Long last = lastRecheck.get(key);
-    if (recheckRunning || (last != null && now - last < RECHECK_INTERVAL_MILLIS)) {
-      return Future.failedFuture(new IllegalStateException("a check of this node's copy ran or runs already"));
-    }
-    recheckRunning = true;
-    lastRecheck.put(key, now);
-    checkedForPeers.remove(key);
-    return checkBeforeSharing(new Source.Stored(stored.get(), Disposition.HIT))
-        .map(source -> source != null)
-        .andThen(ar -> recheckRunning = false);
+    return peerOffers.recheck(key);
   }
 
   /** Asks the peer at {@code host:port}, whose copy of {@code key} failed here, to check it. Best effort. */
   public void askPeerToRecheck(String host, int port, byte[] secret, ObjectKey key) {
-    String path = PeerApi.checkPath(key);
-    CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
-    Map<String, String> headers = secret == null ? Map.of()
-        : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "POST", path));
-    upstream.sendToPeer(HttpMethod.POST, url, headers).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ar.result().body().onSuccess(body -> log.info("asked {}:{} to check its copy of {}: {} {}", host, port, key,
-            ar.result().statusCode(), body.toString().strip()));
-      } else {
-        log.debug("could not ask {}:{} to check {}: {}", host, port, key, ar.cause().toString());
-      }
-    });
+    peerOffers.askPeerToRecheck(host, port, secret, key);
   }
 
   /** How many want {@code key} from this node now: its own clients and peers waiting for it; 0 if none. */
   public int demand(ObjectKey key) {
     Flight flight = flights.get(key);
-    return flight == null ? 0 : 1 + flight.joined + flight.peersWaiting;
+    return flight == null ? 0 : flight.demand();
   }
 
   /** From now on, reports each miss's time to its first response to {@code timings}. */
@@ -1009,628 +528,41 @@ public final class LocalCache {
   public List<InFlight> inFlight() {
     List<InFlight> out = new ArrayList<>(flights.size());
     for (Flight f : flights.values()) {
-      Transfer t = f.transfer;
+      Transfer t = f.transfer();
       out.add(new InFlight(f.key, f.url.toString(), t == null ? -1 : t.head().length(), t == null ? 0 : t.received(),
-          f.startedAt, f.routed != null));
+          f.startedAt, f.routed() != null));
     }
     out.sort(java.util.Comparator.comparingLong(InFlight::startedAtMillis));
     return out;
   }
 
   /** A flight with one source, whose failure is the flight's. */
-  private Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
+  Future<Source> fetch(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent, Origin origin) {
     Flight flight = open(key, url, stale, userAgent);
-    feed(flight, origin);
+    responses.feed(flight, origin);
     return flight.answer.future();
   }
 
   /** A flight whose sources the router picks, starting now. */
   private Future<Source> route(ObjectKey key, CanonicalUrl url, String userAgent) {
     Flight flight = open(key, url, null, userAgent);
-    flight.routed = new RoutedFetch(this, flight);
-    router.route(flight.routed);
+    flight.routeBy(new RoutedFetch(responses, flight));
+    router.route(flight.routed());
     return flight.answer.future();
   }
 
-  private Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
-    Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong());
-    flight.authority = authorities.lookup(url);
+  Flight open(ObjectKey key, CanonicalUrl url, StoredObject stale, String userAgent) {
+    Flight flight = new Flight(key, url, stale, userAgent, clock.getAsLong(), authorities.lookup(url),
+        staging.prepare(key));
     flights.put(key, flight);
-    flight.prepared = prepare(key);
     return flight;
   }
 
-  /**
-   * Takes the flight's bytes from {@code origin} from now on, resuming with a Range request at the
-   * bytes already received; whatever source fed it before is dropped.
-   */
-  void feed(Flight flight, Origin origin) {
-    if (flight.over) {
-      return;
-    }
-    if (!origin.peer() && ContentNames.isLanOnly(flight.url)) {
-      // Its own turn, not the caller's: the router may be in the middle of steering this flight.
-      vertx.runOnContext(v -> noLanSource(flight));
-      return;
-    }
-    int generation = ++flight.generation;
-    dropFeed(flight);
-    long from = flight.transfer == null ? 0 : flight.transfer.received();
-    Map<String, String> headers = origin.headers();
-    if (from > 0) {
-      headers = new HashMap<>(headers);
-      headers.put("Range", "bytes=" + from + "-");
-    }
-    Validators validators = flight.stale == null || origin.peer() ? Validators.NONE
-        : new Validators(flight.stale.meta().etag(), flight.stale.meta().lastModified());
-    if (origin.peer()) {
-      flight.fromPeer = true;
-      counters.peerRequest();
-    } else {
-      counters.upstreamRequest();
-    }
-    (origin.peer() ? upstream.sendToPeer(HttpMethod.GET, origin.requestUrl(), headers)
-        : upstream.send(HttpMethod.GET, origin.requestUrl(), validators, flight.userAgent, headers))
-        .onComplete(ar -> {
-          if (flight.over || generation != flight.generation) {
-            if (ar.succeeded()) {
-              discard(ar.result());
-            }
-            return;
-          }
-          if (ar.failed()) {
-            sourceFailed(flight, origin, ar.cause());
-          } else if (flight.transfer == null) {
-            firstResponse(flight, origin, ar.result(), generation);
-          } else {
-            resumed(flight, origin, ar.result(), from, generation);
-          }
-        });
-  }
-
-  /**
-   * A {@code /sha256/<hex>} object that no node on the LAN offers (or none that could send it whole):
-   * such a name has no upstream, so its clients get a 404 that says so.
-   */
-  private void noLanSource(Flight flight) {
-    if (flight.over) {
-      return;
-    }
-    UpstreamFailure missing = new UpstreamFailure(404, "no node on the LAN shares " + flight.key.id()
-        + (flight.transfer == null ? "" : " whole (its source stopped after " + flight.transfer.received() + " bytes)")
-        + "; a /sha256/ name has no upstream to fetch it from: publish the file on a node with 'potluck publish FILE'");
-    dropFeed(flight);
-    if (flight.transfer != null) {
-      flight.transfer.fail(missing);
-      return;
-    }
-    discardPrepared(flight);
-    flights.remove(flight.key);
-    flight.over = true;
-    flight.settled.tryComplete();
-    log.info("{}: {}", flight.url, missing.getMessage());
-    flight.answer.fail(missing);
-    if (flight.routed != null) {
-      router.failed(flight.routed, missing);
-    }
-  }
-
-  private void dropFeed(Flight flight) {
-    if (flight.feed != null) {
-      discard(flight.feed);
-      flight.feed = null;
-    }
-  }
-
-  /** Abandons a response: resets its stream, quietly (the reset is ours, not an error to report). */
-  private static void discard(HttpClientResponse response) {
-    try {
-      response.exceptionHandler(ignored -> { });
-    } catch (IllegalStateException ended) {
-      // Already over: there is nothing left to report.
-    }
-    response.request().reset();
-  }
-
-  private void firstResponse(Flight flight, Origin origin, HttpClientResponse response, int generation) {
-    int status = response.statusCode();
-    if (status == 200) {
-      if (flight.stale == null) {
-        timings.firstByte(origin.peer(), System.nanoTime() - flight.startedNanos);
-      }
-      receive(flight, response, origin, generation);
-      return;
-    }
-    if (origin.peer() && flight.routed != null) {
-      discard(response);
-      String answer = origin.where() + " answered " + status + " " + response.statusMessage();
-      sourceFailed(flight, origin, status == 503 ? new PeerBusyException(answer) : new IOException(answer));
-      return;
-    }
-    discardPrepared(flight);
-    CanonicalUrl url = flight.url;
-    if (status == 304 && flight.stale != null) {
-      response.resume();
-      revalidated(flight, response);
-    } else if (status >= 500 || (status >= 200 && status < 400)) {
-      response.resume();
-      String why = status >= 500
-          ? origin.where() + " answered " + status + " " + response.statusMessage()
-          : origin.where() + " answered an unexpected " + status + " " + response.statusMessage();
-      settleFailure(flight, new UpstreamFailure(502, why));
-    } else {
-      passThrough(response).onComplete(pass -> {
-        flights.remove(flight.key);
-        flight.over = true;
-        flight.settled.tryComplete();
-        if (pass.succeeded()) {
-          flight.answer.complete(pass.result());
-        } else {
-          flight.answer.fail(UpstreamFailure.of(url, pass.cause()));
-        }
-        if (flight.routed != null) {
-          router.failed(flight.routed, new IOException(origin.where() + " answered " + status));
-        }
-      });
-    }
-  }
-
-  /** A source failed: the router picks another for a routed flight, otherwise the flight fails. */
-  private void sourceFailed(Flight flight, Origin origin, Throwable cause) {
-    Transfer transfer = flight.transfer;
-    if (transfer != null && transfer.received() > flight.resumedAt) {
-      flight.upstreamResumes = 0; // the last attempt moved the body on: it does not count against it
-    }
-    if (!origin.peer() && transfer != null && transfer.state() == Transfer.State.STREAMING
-        && flight.upstreamResumes < MAX_UPSTREAM_RESUMES) {
-      // A connection dropped mid-body (a server that closes after each response can lose the end of
-      // a paused body in the client): ask again for the rest rather than fail every client.
-      flight.upstreamResumes++;
-      flight.resumedAt = transfer.received();
-      log.info("{} broke off {} at byte {} ({}); resuming with a Range request", origin.where(), flight.url,
-          transfer.received(), cause.getMessage());
-      feed(flight, origin);
-      return;
-    }
-    if (flight.routed != null && origin.peer() && (flight.transfer == null
-        || flight.transfer.state() == Transfer.State.STREAMING)) {
-      flight.feed = null;
-      log.info("{} for {}: {}", origin.where(), flight.url, cause.getMessage());
-      router.sourceFailed(flight.routed, cause);
-    } else if (flight.transfer == null) {
-      discardPrepared(flight);
-      settleFailure(flight, cause);
-    } else {
-      flight.transfer.fail(cause);
-    }
-  }
-
-  /**
-   * Answers the flight's clients once {@code transfer} is verified whole, or with a 502 saying why not;
-   * if that takes longer than {@link #VERIFY_HOLD_MILLIS}, with the transfer as it arrives.
-   */
-  private void answerWhenVerified(Flight flight, Transfer transfer, Disposition disposition) {
-    long timer = vertx.setTimer(VERIFY_HOLD_MILLIS,
-        t -> flight.answer.tryComplete(new Source.Live(transfer, disposition)));
-    transfer.completion().onComplete(done -> {
-      vertx.cancelTimer(timer);
-      if (done.succeeded()) {
-        flight.answer.tryComplete(new Source.Live(transfer, disposition));
-        return;
-      }
-      Throwable cause = done.cause();
-      String why = cause instanceof VerificationException
-          ? "upstream " + flight.url.host() + " sent " + flight.url + " wrong: " + cause.getMessage() + "; "
-              + flight.authority.source() + " lists " + flight.authority.sha256()
-              + (flight.authority.size() >= 0 ? " (" + flight.authority.size() + " bytes)" : "") + "; nothing was kept"
-          : String.valueOf(cause.getMessage());
-      flight.answer.tryFail(cause instanceof UpstreamFailure ? cause : new UpstreamFailure(502, why));
-    });
-  }
-
-  /**
-   * Answers a signed Release (apt's InRelease) once it is stored, learnt from and its indexes renewed
-   * ({@link #renew}): the client then gets the Release this node will serve indexes for, which, if the
-   * repository published again meanwhile, is the newer one. Never later than {@link #ADOPT_HOLD_MILLIS}.
-   */
-  private void answerWhenAdopted(Flight flight, Transfer transfer, Disposition disposition) {
-    long timer = vertx.setTimer(ADOPT_HOLD_MILLIS, t -> answerAdopted(flight, transfer, disposition));
-    flight.settled.future().onComplete(v -> {
-      vertx.cancelTimer(timer);
-      answerAdopted(flight, transfer, disposition);
-    });
-  }
-
-  private void answerAdopted(Flight flight, Transfer transfer, Disposition disposition) {
-    if (transfer.completion().failed()) {
-      if (flight.stale != null) {
-        flight.answer.tryComplete(new Source.Stored(flight.stale, Disposition.STALE));
-      } else {
-        flight.answer.tryFail(UpstreamFailure.of(flight.url, transfer.completion().cause()));
-      }
-      return;
-    }
-    Optional<StoredObject> stored = store.get(flight.key);
-    flight.answer.tryComplete(stored.<Source>map(o -> new Source.Stored(o, disposition))
-        .orElseGet(() -> new Source.Live(transfer, disposition)));
-  }
-
-  /**
-   * Renews the indexes of the Release a flight just stored; when they cannot be had, falls back to the
-   * previous Release; when they are here and the Release changed, tells the cluster.
-   */
-  private Future<Void> adopt(Flight flight, Sha256 sha256) {
-    return renew(flight.url, 0).compose(complete -> {
-      if (complete) {
-        announceRenewed(flight, sha256);
-        return Future.succeededFuture();
-      }
-      return flight.previousRelease == null ? Future.<Void>succeededFuture() : restorePrevious(flight);
-    });
-  }
-
-  /** Tells the cluster that a Release changed upstream, now that this node holds its indexes. */
-  private void announceRenewed(Flight flight, Sha256 sha256) {
-    if (router != null && (flight.stale == null || !flight.stale.meta().sha256().equals(sha256))) {
-      router.renewed(flight.url, sha256);
-    }
-  }
-
-  /**
-   * Another member ({@code from}) took a new version ({@code sha256}) of the signed Release at
-   * {@code url} from upstream. When this node holds an older copy, not confirmed within the
-   * revalidation interval, it takes the new one now (from the LAN's keeper, checked as always) and the
-   * indexes its clients use, so that their next update finds them here. A URL is acted on at most once
-   * per revalidation interval, whoever announces it.
-   */
-  public void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
-    ObjectKey key = ObjectKey.of(url);
-    Optional<StoredObject> stored = store.get(key);
-    if (!authorities.checksCopiesOf(url) || stored.isEmpty() || stored.get().meta().sha256().equals(sha256)
-        || flights.containsKey(key) || fromKeeper.containsKey(key) || adopting.containsKey(key)) {
-      return;
-    }
-    long now = clock.getAsLong();
-    long interval = freshness.maxAgeMillis(RequestCacheControl.FORCE);
-    Long last = renewalsAsked.get(key);
-    if (now - stored.get().meta().validatedAtMillis() < interval || (last != null && now - last < interval)) {
-      return;
-    }
-    renewalsAsked.put(key, now);
-    log.info("{} changed upstream (announced by {}): taking it and its indexes now", url, from);
-    refresh(key, url, stored.get(), null, RequestCacheControl.FORCE)
-        .onFailure(e -> log.info("{}: could not take the new version: {}", url, e.getMessage()));
-  }
-
-  /**
-   * Makes sure this node holds the indexes that the signed Release at {@code releaseUrl}, just stored
-   * and learnt from, lists and that clients asked for before (see {@link Authorities#indexesToRenew}),
-   * before that Release is served: the client given it then finds exactly the indexes it names, even
-   * if the repository publishes again a moment later. When one cannot be had as listed (the repository
-   * is publishing: new indexes, old Release), the Release is asked for afresh, a few times.
-   *
-   * @return whether every such index is held as the Release now in the store lists it
-   */
-  private Future<Boolean> renew(CanonicalUrl releaseUrl, int attempt) {
-    List<CanonicalUrl> indexes = authorities.indexesToRenew(releaseUrl);
-    if (indexes.isEmpty()) {
-      return Future.succeededFuture(true);
-    }
-    List<Future<Void>> learnt = indexes.stream().map(this::learn).toList();
-    return Future.join(learnt).transform(ignored -> {
-      List<CanonicalUrl> missing = indexes.stream().filter(u -> stored(keyOf(u), u).isEmpty()).toList();
-      if (missing.isEmpty()) {
-        return Future.succeededFuture(true);
-      }
-      if (attempt + 1 >= RENEW_ATTEMPTS) {
-        log.warn("{}: could not get {} as it lists them", releaseUrl, missing);
-        return Future.succeededFuture(false);
-      }
-      log.info("{}: {} could not be had as it lists them (the repository is publishing?); asking for it again",
-          releaseUrl, missing);
-      Promise<Void> later = Promise.promise();
-      vertx.setTimer(RENEW_RETRY_MILLIS, t -> later.complete());
-      return later.future().compose(v -> refetchRelease(releaseUrl)).compose(v -> renew(releaseUrl, attempt + 1));
-    });
-  }
-
-  /**
-   * A new Release from upstream whose indexes could not be had as it lists them (the repository kept
-   * publishing): the Release this node had before, whose indexes it served, becomes the one served and
-   * learnt from again, still due for revalidation, so that clients get a consistent, if older, set and
-   * the next request tries the new one again.
-   */
-  private Future<Void> restorePrevious(Flight flight) {
-    byte[] bytes = flight.previousRelease;
-    StoredObject previous = flight.stale;
-    return onWorker(() -> {
-      PartialFile partial = store.createPartial(flight.key, bytes.length);
-      try {
-        java.nio.file.Files.write(partial.path(), bytes);
-      } catch (IOException | RuntimeException e) {
-        store.discard(partial);
-        throw e;
-      }
-      Optional<StoredObject> restored = store.commit(partial, previous.meta());
-      if (restored.isPresent()) {
-        authorities.observe(flight.url, restored.get().data(), previous.meta().sha256());
-      }
-      return null;
-    }).<Void>mapEmpty().andThen(ar -> {
-      if (ar.succeeded()) {
-        log.warn("{}: the repository is publishing (its indexes are newer than its Release); serving the previous"
-            + " Release, whose indexes are here, until it is done", flight.url);
-      } else {
-        log.warn("{}: could not restore the previous Release: {}", flight.url, ar.cause().toString());
-      }
-    });
-  }
-
-  /** The bytes of {@code stale}'s body when it is a signed Release that a new one may have to fall back to; or null. */
-  private byte[] previousRelease(Flight flight) {
-    StoredObject stale = flight.stale;
-    if (stale == null || stale.size() > KeeperCopy.MAX_BYTES) {
-      return null;
-    }
-    try {
-      return java.nio.file.Files.readAllBytes(stale.data());
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /** Fetches the Release at {@code url} from upstream again (conditionally), without renewing its indexes. */
-  private Future<Void> refetchRelease(CanonicalUrl url) {
-    ObjectKey key = ObjectKey.of(url);
-    Flight running = flights.get(key);
-    if (running != null) {
-      return running.settled.future();
-    }
-    Flight flight = open(key, url, store.get(key).orElse(null), null);
-    flight.renews = false;
-    feed(flight, Origin.upstream(url));
-    return flight.settled.future();
-  }
-
-  /** A held body from {@code origin} turned out wrong: the router picks the next source, from byte 0. */
-  private boolean takeElsewhere(Flight flight, Origin origin, VerificationException wrong) {
-    if (flight.over || flight.routed == null) {
-      return false;
-    }
-    counters.verificationFailure();
-    log.warn("{} sent a wrong copy of {}: {} ({}); taking it from the next source", origin.where(), flight.url,
-        wrong.getMessage(), flight.authority == null ? "announced digest" : flight.authority.source());
-    flight.feed = null;
-    router.sourceFailed(flight.routed, wrong);
-    return true;
-  }
-
-  /** The answer to a Range request that continues the body from {@code from}. */
-  private void resumed(Flight flight, Origin origin, HttpClientResponse response, long from, int generation) {
-    Transfer transfer = flight.transfer;
-    if (transfer.state() != Transfer.State.STREAMING) {
-      discard(response);
-      return;
-    }
-    int status = response.statusCode();
-    long length = transfer.head().length();
-    if (status == 206) {
-      ContentRange range = ContentRange.parse(response.getHeader(HttpHeaders.CONTENT_RANGE));
-      if (range == null || range.start() != from || (length >= 0 && range.total() >= 0 && range.total() != length)) {
-        discard(response);
-        sourceFailed(flight, origin, new IOException(origin.where() + " answered bytes=" + from
-            + "- with Content-Range " + response.getHeader(HttpHeaders.CONTENT_RANGE)));
-        return;
-      }
-      pipe(flight, response, origin, 0, generation);
-    } else if (status == 200) {
-      long declared = declaredLength(response);
-      if (from == 0 && length >= 0 && declared >= 0 && declared != length) {
-        // The body starts again (the last source's copy was wrong), but its readers were promised the
-        // length the last source announced, which may have been a lie too: this source is not at fault.
-        discard(response);
-        IOException why = new IOException(origin.where() + " sent " + declared + " bytes for " + flight.url
-            + ", but its readers were promised " + length + " by an earlier source");
-        if (origin.peer()) {
-          sourceFailed(flight, origin, why);
-        } else {
-          transfer.fail(why);
-        }
-        return;
-      }
-      if (!origin.peer() && changed(transfer.head(), response)) {
-        discard(response);
-        transfer.fail(new IOException(flight.url + " changed upstream while it was being fetched; try again"));
-        return;
-      }
-      // No range support: the bytes already here are skipped as they come again.
-      pipe(flight, response, origin, from, generation);
-    } else {
-      discard(response);
-      sourceFailed(flight, origin, new IOException(origin.where() + " answered " + status + " "
-          + response.statusMessage() + " when asked to resume at byte " + from));
-    }
-  }
-
-  /** Whether upstream's validators say the object is not the one whose first bytes are here. */
-  private static boolean changed(ResponseHead head, HttpClientResponse response) {
-    String etag = response.getHeader(HttpHeaders.ETAG);
-    if (head.etag() != null && etag != null) {
-      return !head.etag().equals(etag);
-    }
-    String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
-    return head.lastModified() != null && lastModified != null && !head.lastModified().equals(lastModified);
-  }
-
-  /** Gives up a streamed object that stays whole but unannounced for too long. */
-  private void armDigestWait(CanonicalUrl url, Transfer transfer) {
-    vertx.setPeriodic(1_000, timer -> {
-      if (transfer.state() != Transfer.State.STREAMING) {
-        vertx.cancelTimer(timer);
-      } else if (transfer.waitingForDigest()) {
-        vertx.cancelTimer(timer);
-        vertx.setTimer(DIGEST_WAIT_MILLIS, t -> transfer.fail(new java.io.IOException(
-            "no digest was announced for " + url + " within " + DIGEST_WAIT_MILLIS + " ms of it arriving whole")));
-      }
-    });
-  }
-
-  /** Creates and opens the partial file on a worker thread. */
-  private Future<Prepared> prepare(ObjectKey key) {
-    return onWorker(() -> store.createPartial(key, 0))
-        .compose(partial -> vertx.fileSystem()
-            .open(partial.path().toString(), new OpenOptions().setRead(true).setWrite(true).setCreate(false))
-            .map(file -> new Prepared(partial, file))
-            .andThen(opened -> {
-              if (opened.failed()) {
-                store.discard(partial);
-              }
-            }));
-  }
-
-  /** No body will be stored: the prepared partial file goes. */
-  private void discardPrepared(Flight flight) {
-    flight.prepared.onSuccess(p -> p.file().close().onComplete(v -> onWorker(() -> {
-      store.discard(p.partial());
-      return null;
-    })));
-  }
-
-  /** The first body: the transfer starts, and with it the answer to every waiting client. */
-  private void receive(Flight flight, HttpClientResponse response, Origin origin, int generation) {
-    ResponseHead head;
-    try {
-      head = headOf(response);
-    } catch (IllegalArgumentException e) {
-      response.request().reset();
-      sourceFailed(flight, origin, new UpstreamFailure(502, origin.where() + ": " + e.getMessage()));
-      return;
-    }
-    Expectation authority = flight.authority;
-    if (authority != null && !authority.admitsLength(head.length())) {
-      response.request().reset();
-      String why = origin.where() + " sent " + head.length() + " bytes for " + flight.url + ", but "
-          + authority.source() + " says " + authority.size() + " bytes (SHA-256 " + authority.sha256() + ")";
-      if (origin.peer()) {
-        sourceFailed(flight, origin, new VerificationException(why));
-      } else {
-        counters.verificationFailure();
-        discardPrepared(flight);
-        settleFailure(flight, new UpstreamFailure(502, why));
-      }
-      return;
-    }
-    Future<Prepared> prepared = flight.prepared;
-    // Quota for the announced length is set aside (evicting if needed) while the bytes already flow.
-    flight.reserved = prepared.compose(p -> head.length() > 0
-        ? onWorker(() -> store.reserve(p.partial(), head.length()))
-        : Future.succeededFuture(p.partial()));
-    Transfer transfer = new Transfer(prepared.map(Prepared::file), head);
-    prepared.onSuccess(p -> transfer.storedAt(p.partial().path()));
-    if (head.length() < 0) {
-      // No length to reserve up front: the body takes room as it grows, and never more than the quota.
-      transfer.limitBy(bytes -> prepared.compose(p -> onWorker(() -> store.extend(p.partial(), bytes))),
-          origin.where() + "'s body for " + flight.url);
-    }
-    if (authority != null) {
-      transfer.expect(authority.sha256());
-      if (origin.peer() && origin.expected() != null && flight.routed != null) {
-        // A complete holder's copy: nobody sees it before it is verified, so a wrong one is replaced
-        // by the next source's without the client noticing. Content names give no length: the next
-        // source must then send the length this one announced (see resumed).
-        transfer.holdUntilVerified(wrong -> takeElsewhere(flight, origin, wrong));
-      }
-    } else if (origin.expected() != null) {
-      transfer.expect(origin.expected());
-    } else if (origin.peer()) {
-      transfer.awaitDigest();
-      if (flight.announced != null) {
-        transfer.expect(flight.announced);
-      }
-      armDigestWait(flight.url, transfer);
-    }
-    flight.transfer = transfer;
-    transfer.retain(); // the flight's own hold, released once the object is committed or dropped
-    transfer.completion().onComplete(done -> flight.reserved.onComplete(r -> {
-      PartialFile partial = r.succeeded() ? r.result() : prepared.succeeded() ? prepared.result().partial() : null;
-      finish(flight, partial, done.result(), done.failed() ? done.cause() : r.cause());
-    }));
-    Disposition disposition = origin.peer() ? Disposition.PEER
-        : flight.stale == null ? Disposition.MISS : Disposition.REVALIDATED;
-    flight.started.tryComplete();
-    if (authority != null && !origin.peer()) {
-      // Upstream's body of a file an authority describes reaches this node's clients once it is
-      // verified, so that a wrong one is an answer (502, naming both digests), not a broken transfer;
-      // but never later than VERIFY_HOLD_MILLIS, after which they follow it as it arrives (a client
-      // waiting longer for its headers would time out on a large file: apt gives up after 30 s).
-      // Peers follow it as it arrives in any case; the last byte waits for the check everywhere.
-      answerWhenVerified(flight, transfer, disposition);
-    } else if (!origin.peer() && authorities.checksCopiesOf(flight.url)) {
-      answerWhenAdopted(flight, transfer, disposition);
-    } else {
-      flight.answer.complete(new Source.Live(transfer, disposition));
-    }
-    pipe(flight, response, origin, 0, generation);
-  }
-
-  /** Moves {@code response}'s body into the flight's transfer, after skipping {@code skip} bytes. */
-  private void pipe(Flight flight, HttpClientResponse response, Origin origin, long skip, int generation) {
-    Transfer transfer = flight.transfer;
-    flight.feed = response;
-    long[] skipping = {skip};
-    response.handler(chunk -> {
-      if (generation != flight.generation) {
-        return;
-      }
-      if (origin.peer()) {
-        counters.peerBytes(chunk.length());
-      } else {
-        counters.upstreamBytes(chunk.length());
-      }
-      Buffer bytes = chunk;
-      if (skipping[0] > 0) {
-        if (bytes.length() <= skipping[0]) {
-          skipping[0] -= bytes.length();
-          return;
-        }
-        bytes = bytes.slice((int) skipping[0], bytes.length());
-        skipping[0] = 0;
-      }
-      if (!transfer.append(bytes)) {
-        response.pause();
-      }
-    });
-    transfer.onDrained(() -> {
-      if (generation == flight.generation) {
-        response.resume();
-      }
-    });
-    response.endHandler(v -> {
-      if (generation != flight.generation) {
-        return;
-      }
-      flight.feed = null;
-      long length = transfer.head().length();
-      if ((flight.routed != null || !origin.peer()) && length >= 0 && transfer.received() < length) {
-        sourceFailed(flight, origin, new IOException(origin.where() + " ended after " + transfer.received()
-            + " of " + length + " bytes"));
-      } else {
-        transfer.end();
-      }
-    });
-    response.exceptionHandler(e -> {
-      if (generation == flight.generation) {
-        flight.feed = null;
-        sourceFailed(flight, origin, e);
-      }
-    });
-    response.resume();
-  }
-
-  private void finish(Flight flight, PartialFile partial, Sha256 sha256, Throwable failure) {
-    Transfer transfer = flight.transfer;
-    flight.over = true;
-    flight.generation++;
+  /** The flight's body is complete (or failed): stored, learnt from, and its waiters told. */
+  void finish(Flight flight, PartialFile partial, Sha256 sha256, Throwable failure) {
+    Transfer transfer = flight.transfer();
+    flight.end();
+    flight.supersede();
     if (failure != null || partial == null) {
       counters.upstreamFailure();
       if (failure instanceof VerificationException) {
@@ -1641,48 +573,38 @@ public final class LocalCache {
             + "); nothing was kept");
       }
       log.warn("fetching {} failed: {}", flight.url, failure == null ? "no partial file" : failure.getMessage());
-      dropFeed(flight);
+      responses.dropFeed(flight);
       Throwable cause = failure == null ? new IOException("no partial file") : failure;
-      onWorker(() -> {
-        if (partial != null) {
-          store.discard(partial);
-        }
-        return null;
-      }).onComplete(v -> {
+      staging.discard(partial).onComplete(v -> {
         release(flight.key, transfer);
         flight.settled.tryComplete();
-        if (flight.routed != null) {
-          router.failed(flight.routed, cause);
+        if (flight.routed() != null) {
+          router.failed(flight.routed(), cause);
         }
       });
       return;
     }
-    flight.feed = null;
-    boolean fromUpstream = !flight.fromPeer;
+    flight.feedEnded();
+    boolean fromUpstream = !flight.fromPeer();
     // A peer's copy of an index teaches as much as upstream's once the Release's digest has vouched for it.
     boolean teaches = mayTeach(flight.url) && (fromUpstream || vouched(flight.authority));
     if (teaches) {
       // Counted before the transfer's readers get the last byte (this runs as it completes), so that a
       // client's next request already waits for what the authorities learn from this file.
-      learning++;
-      flight.settled.future().onComplete(v -> learnt());
+      learning.begin();
+      flight.settled.future().onComplete(v -> learning.end());
     }
-    if (fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)) {
-      // From the moment the flight is gone until its indexes are renewed, a request for this Release
-      // must wait rather than find the new copy in the store: its client would ask for indexes the
-      // node may then only have as a still newer Release lists them.
-      Future<Void> adoption = flight.settled.future();
-      adopting.put(flight.key, adoption);
-      adoption.onComplete(v -> adopting.remove(flight.key, adoption));
+    if (fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)) {
+      renewal.holdUntilAdopted(flight.key, flight.settled.future());
     }
     ResponseHead head = transfer.head();
     ObjectMeta meta = new ObjectMeta(flight.url.toString(), transfer.received(), sha256, head.contentType(), head.etag(),
         head.lastModified(), clock.getAsLong(), flight.startedAt);
-    boolean adopts = fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url);
+    boolean adopts = fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url);
     onWorker(() -> {
       if (adopts) {
         // Read before the commit replaces it: the fallback should the new Release's indexes not be had.
-        flight.previousRelease = previousRelease(flight);
+        flight.keepPrevious(MetadataRenewal.previousRelease(flight));
       }
       return store.commit(partial, meta);
     }).onComplete(ar -> {
@@ -1690,32 +612,32 @@ public final class LocalCache {
       if (ar.failed()) {
         flight.settled.tryComplete();
         log.warn("could not keep {} in the cache: {}", flight.url, ar.cause().toString());
-        if (flight.routed != null) {
-          router.failed(flight.routed, ar.cause());
+        if (flight.routed() != null) {
+          router.failed(flight.routed(), ar.cause());
         }
       } else {
         log.debug("stored {} ({} bytes, sha256 {})", flight.url, meta.size(), sha256);
         countVerified(flight, fromUpstream);
-        checkedForPeers.add(flight.key);
+        peerOffers.checked(flight.key);
         if (teaches && ar.result().isPresent()) {
           // Metadata this node fetched itself may be the authority for what comes next.
           StoredObject stored = ar.result().get();
           onWorker(() -> {
             authorities.observe(flight.url, stored.data(), sha256);
             return null;
-          }).compose(v -> fromUpstream && flight.renews && authorities.checksCopiesOf(flight.url)
-              ? adopt(flight, sha256) : Future.<Void>succeededFuture())
+          }).compose(v -> fromUpstream && flight.renews() && authorities.checksCopiesOf(flight.url)
+              ? renewal.adopt(flight, sha256) : Future.<Void>succeededFuture())
               .onComplete(learnt -> {
                 flight.settled.tryComplete();
                 if (mayTeach(flight.url)) {
-                  learntListener.run();
+                  tellLearnt();
                 }
               });
         } else {
           flight.settled.tryComplete();
         }
-        if (flight.routed != null) {
-          router.stored(flight.routed, meta.size(), sha256);
+        if (flight.routed() != null) {
+          router.stored(flight.routed(), meta.size(), sha256);
           if (ar.result().isPresent() && !offers(ar.result().get())) {
             router.dropped(flight.key);
           }
@@ -1737,95 +659,21 @@ public final class LocalCache {
     return authority != null && authority.authority() != Authority.OWN_FETCH;
   }
 
-  /** One file is learnt from: when none is left, the requests that waited for them go on, in order. */
-  private void learnt() {
-    if (--learning > 0) {
-      return;
-    }
-    List<Runnable> waiting = List.copyOf(afterLearning);
-    afterLearning.clear();
-    waiting.forEach(Runnable::run);
-  }
-
   private void release(ObjectKey key, Transfer transfer) {
     flights.remove(key);
     transfer.release();
   }
 
-  private void revalidated(Flight flight, HttpClientResponse response) {
-    String etag = response.getHeader(HttpHeaders.ETAG);
-    String lastModified = response.getHeader(HttpHeaders.LAST_MODIFIED);
-    onWorker(() -> store.markValidated(flight.key, flight.startedAt, etag, lastModified)).onComplete(ar -> {
-      flights.remove(flight.key);
-      flight.over = true;
-      flight.settled.tryComplete();
-      if (ar.succeeded() && ar.result().isPresent()) {
-        flight.answer.complete(new Source.Stored(ar.result().get(), Disposition.REVALIDATED));
-      } else {
-        flight.answer.fail(new UpstreamFailure(502, "the cached copy vanished during revalidation; try again"));
-      }
-    });
-  }
-
-  /** No body came: serve the stored copy if there is one (stale beats nothing for metadata), else fail. */
-  private void settleFailure(Flight flight, Throwable cause) {
+  /** The flight ends without a body to store: it is forgotten, and what waits for it settled. */
+  void endWithoutBody(Flight flight) {
     flights.remove(flight.key);
-    flight.over = true;
+    flight.end();
     flight.settled.tryComplete();
-    counters.upstreamFailure();
-    UpstreamFailure failure = UpstreamFailure.of(flight.url, cause);
-    if (flight.stale != null) {
-      log.warn("serving a stale copy of {}: {}", flight.url, failure.getMessage());
-      flight.answer.complete(new Source.Stored(flight.stale, Disposition.STALE));
-    } else {
-      log.warn("{}: {}", flight.url, failure.getMessage());
-      flight.answer.fail(failure);
-    }
-    if (flight.routed != null) {
-      router.failed(flight.routed, failure);
-    }
   }
 
-  private Future<Source> head(CanonicalUrl url, String userAgent) {
-    counters.upstreamRequest();
-    return upstream.send(HttpMethod.HEAD, url, Validators.NONE, userAgent).compose(response -> {
-      response.resume();
-      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-      copy(response, headers, HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_LENGTH, HttpHeaders.ETAG,
-          HttpHeaders.LAST_MODIFIED);
-      int status = response.statusCode() >= 500 ? 502 : response.statusCode();
-      return Future.<Source>succeededFuture(new Source.Passthrough(status, headers, Buffer.buffer()));
-    }).recover(cause -> Future.failedFuture(UpstreamFailure.of(url, cause)));
-  }
-
-  /** Relays a non-content answer: its status, type and at most {@link #MAX_PASSTHROUGH_BODY} of its body. */
-  private Future<Source> passThrough(HttpClientResponse response) {
-    Promise<Source> result = Promise.promise();
-    Buffer body = Buffer.buffer();
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    copy(response, headers, HttpHeaders.CONTENT_TYPE, HttpHeaders.LOCATION, "WWW-Authenticate");
-    response.handler(chunk -> {
-      int room = MAX_PASSTHROUGH_BODY - body.length();
-      if (room > 0) {
-        body.appendBuffer(chunk.length() <= room ? chunk : chunk.slice(0, room));
-      }
-      if (body.length() >= MAX_PASSTHROUGH_BODY) {
-        response.request().reset();
-        result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body));
-      }
-    });
-    response.endHandler(v -> result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body)));
-    response.exceptionHandler(e -> result.tryComplete(new Source.Passthrough(response.statusCode(), headers, body)));
-    response.resume();
-    return result.future();
-  }
-
-  /**
-   * Runs store I/O on a worker thread, unordered: work for different keys must not queue behind one
-   * another's fsyncs, and work for one key is already sequenced by the futures that chain it.
-   */
+  /** Runs store I/O on a worker thread (see {@link Staging#onWorker}). */
   private <T> Future<T> onWorker(java.util.concurrent.Callable<T> task) {
-    return vertx.executeBlocking(task, false);
+    return staging.onWorker(task);
   }
 
   /** What vouched for a committed body. */
@@ -1843,38 +691,49 @@ public final class LocalCache {
     }
   }
 
-  /** The response's Content-Length, or -1 when it has none or an invalid one. */
-  private static long declaredLength(HttpClientResponse response) {
-    try {
-      return headOf(response).length();
-    } catch (IllegalArgumentException e) {
-      return -1;
-    }
+  // What the cache's parts read of its state and setup; on the context.
+
+  /** The fetch of {@code key} under way, or null. */
+  Flight flight(ObjectKey key) {
+    return flights.get(key);
   }
 
-  private static ResponseHead headOf(HttpClientResponse response) {
-    long length = -1;
-    String declared = response.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null) {
-      try {
-        length = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("invalid Content-Length '" + declared + "'");
-      }
-      if (length < 0) {
-        throw new IllegalArgumentException("negative Content-Length " + length);
-      }
-    }
-    return new ResponseHead(length, response.getHeader(HttpHeaders.CONTENT_TYPE), response.getHeader(HttpHeaders.ETAG),
-        response.getHeader(HttpHeaders.LAST_MODIFIED));
+  /** Takes the flight's bytes from {@code origin} from now on (see {@link ResponseFeed#feed}). */
+  void feed(Flight flight, Origin origin) {
+    responses.feed(flight, origin);
   }
 
-  private static void copy(HttpClientResponse from, MultiMap to, CharSequence... names) {
-    for (CharSequence name : names) {
-      String value = from.getHeader(name);
-      if (value != null) {
-        to.set(name, value);
-      }
-    }
+  /** The router misses of shareable objects go through, or null when the node runs alone. */
+  MissRouter router() {
+    return router;
+  }
+
+  /** Whether objects no authority vouches for may come from peers (a cluster with a secret). */
+  boolean sharesUnverified() {
+    return shareUnverified;
+  }
+
+  Lookup lookup() {
+    return lookup;
+  }
+
+  /** The package caches offered read-only, or null. */
+  ImportedFiles imports() {
+    return imports;
+  }
+
+  /** Where each miss's time to its first response is reported. */
+  Timings timings() {
+    return timings;
+  }
+
+  /** {@code key}'s stored object was just written or checked here: it needs no check before sharing. */
+  void checkedForPeers(ObjectKey key) {
+    peerOffers.checked(key);
+  }
+
+  /** The authorities learnt from a file: tells whoever listens ({@link #onLearnt}). */
+  void tellLearnt() {
+    learntListener.run();
   }
 }

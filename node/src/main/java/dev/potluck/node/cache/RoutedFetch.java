@@ -12,11 +12,11 @@ import dev.potluck.protocol.Sha256;
  */
 public final class RoutedFetch {
 
-  private final LocalCache cache;
-  private final LocalCache.Flight flight;
+  private final ResponseFeed feed;
+  private final Flight flight;
 
-  RoutedFetch(LocalCache cache, LocalCache.Flight flight) {
-    this.cache = cache;
+  RoutedFetch(ResponseFeed feed, Flight flight) {
+    this.feed = feed;
     this.flight = flight;
   }
 
@@ -30,12 +30,12 @@ public final class RoutedFetch {
 
   /** Body bytes received so far, from every source together. */
   public long received() {
-    return flight.transfer == null ? 0 : flight.transfer.received();
+    return flight.received();
   }
 
   /** Whether the fetch has ended, stored or failed. */
   public boolean isOver() {
-    return flight.over;
+    return flight.isOver();
   }
 
   /**
@@ -43,10 +43,10 @@ public final class RoutedFetch {
    * the object's (one already announced is still checked).
    */
   public void fromUpstream() {
-    if (flight.transfer != null) {
-      flight.transfer.stopAwaitingDigest();
+    if (flight.transfer() != null) {
+      flight.transfer().stopAwaitingDigest();
     }
-    cache.feed(flight, LocalCache.Origin.upstream(flight.url));
+    feed.feed(flight, Origin.upstream(flight.url));
   }
 
   /**
@@ -57,10 +57,10 @@ public final class RoutedFetch {
    *     digest is announced later ({@link LocalCache#expectDigest})
    */
   public void fromPeer(String host, int port, byte[] secret, Sha256 sha256) {
-    if (sha256 != null && flight.transfer != null && flight.authority == null) {
-      flight.transfer.expect(sha256);
+    if (sha256 != null && flight.transfer() != null && flight.authority == null) {
+      flight.transfer().expect(sha256);
     }
-    cache.feed(flight, LocalCache.Origin.peer(flight.key, host, port, secret, sha256));
+    feed.feed(flight, Origin.peer(flight.key, host, port, secret, sha256));
   }
 
   @Override

@@ -284,6 +284,24 @@ public final class FileStore {
     }
   }
 
+  /**
+   * Stores {@code bytes}, a body already whole in memory (a keeper's copy, a Release restored), as
+   * {@code key}'s object described by {@code meta}: written to a partial file and committed as any body.
+   *
+   * @return as {@link #commit}
+   * @throws IOException when the disk fails; nothing is then left behind
+   */
+  public Optional<StoredObject> commitBytes(ObjectKey key, byte[] bytes, ObjectMeta meta) throws IOException {
+    PartialFile partial = createPartial(key, bytes.length);
+    try {
+      Files.write(partial.path(), bytes);
+    } catch (IOException | RuntimeException e) {
+      discard(partial);
+      throw e;
+    }
+    return commit(partial, meta);
+  }
+
   /** Deletes a partial file that will not be committed and releases its reservation. */
   public void discard(PartialFile partial) {
     try {

@@ -118,6 +118,30 @@ class FileStoreTest {
   }
 
   @Test
+  void commitBytes_storesTheBytesAsABodyWouldBe() throws IOException {
+    FileStore store = FileStore.open(root, 10 * MIB);
+    byte[] body = bytes(1000, 5);
+
+    StoredObject stored = store.commitBytes(key("a"), body, meta("a", body)).orElseThrow();
+
+    assertEquals(Optional.of(stored), store.get(key("a")));
+    assertArrayEquals(body, Files.readAllBytes(stored.data()));
+    assertEquals(new StoreStats(1, 1000, 0, 10 * MIB, 0), store.stats());
+    assertEquals(List.of(), filesIn(root.resolve("partial")));
+  }
+
+  @Test
+  void commitBytes_largerThanQuota_notStoredAndNothingLeft() throws IOException {
+    FileStore store = FileStore.open(root, MIB);
+    byte[] body = bytes((int) MIB + 1, 3);
+
+    assertEquals(Optional.empty(), store.commitBytes(key("big"), body, meta("big", body)));
+
+    assertEquals(new StoreStats(0, 0, 0, MIB, 0), store.stats());
+    assertEquals(List.of(), filesIn(root));
+  }
+
+  @Test
   void commit_largerThanQuota_notStoredAndPartialDeleted() throws IOException {
     FileStore store = FileStore.open(root, MIB);
     byte[] body = bytes((int) MIB + 1, 3);
