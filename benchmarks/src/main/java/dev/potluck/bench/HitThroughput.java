@@ -251,7 +251,7 @@ final class HitThroughput {
   }
 
   /** CPU time (user + system) the processes have used, or -1 if the platform does not say. */
-  private static double cpuSeconds(List<ProcessHandle> processes) {
+  static double cpuSeconds(List<ProcessHandle> processes) {
     double total = 0;
     for (ProcessHandle p : processes) {
       Optional<Duration> cpu = p.info().totalCpuDuration();

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,7 +161,7 @@ final class RelayCost {
           return client.get(target, host, true, null);
         }));
       }
-      double cpuBefore = cpuSeconds(processes);
+      double cpuBefore = HitThroughput.cpuSeconds(processes);
       long start = System.nanoTime();
       go.countDown();
       List<RawHttpClient.Response> responses = new ArrayList<>();
@@ -170,7 +169,11 @@ final class RelayCost {
         responses.add(f.get());
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      double cpu = cpuSeconds(processes) - cpuBefore;
+      double cpuAfter = HitThroughput.cpuSeconds(processes);
+      if (cpuBefore < 0 || cpuAfter < 0) {
+        throw new IllegalStateException("this platform does not say how much CPU a process used");
+      }
+      double cpu = cpuAfter - cpuBefore;
       String digest = expected;
       List<String> caches = new ArrayList<>();
       for (RawHttpClient.Response r : responses) {
@@ -189,14 +192,5 @@ final class RelayCost {
       clients.forEach(RawHttpClient::close);
       pool.shutdownNow();
     }
-  }
-
-  private static double cpuSeconds(List<ProcessHandle> processes) {
-    double total = 0;
-    for (ProcessHandle p : processes) {
-      Optional<Duration> cpu = p.info().totalCpuDuration();
-      total += cpu.map(d -> d.toNanos() / 1e9).orElse(0.0);
-    }
-    return total;
   }
 }
