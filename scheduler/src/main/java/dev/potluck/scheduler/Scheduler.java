@@ -550,12 +550,12 @@ public final class Scheduler {
         return List.of();
       }
       return List.of(new Action.FetchFromHolders(f.requestId(), f.key(), f.holders(), f.size(), f.sha256()));
-    } else if (message instanceof Load load) {
-      if (memberSet.contains(from)) {
-        loads.update(from, load, now);
-      }
+    } else if (message instanceof Load load && memberSet.contains(from)) {
+      loads.update(from, load, now);
       return List.of();
     }
+    // A load from a member whose view this node has not installed yet (a newcomer's, sent once) is held
+    // like its claims, below.
     if (!memberSet.contains(from)) {
       // Not in this node's view: a member whose view this node has not installed yet (it is joining,
       // and the others re-announce to it as soon as they see it), or one that has left. Held until the

@@ -168,6 +168,32 @@ class LoadGossipTest {
     assertEquals(busy, next.holders().get(0));
   }
 
+  @Test
+  void loadFromAMemberWhoseViewIsNotInstalledYet_countsOnceItIs() {
+    ObjectKey key = new ObjectKey(Sha256.of("early").hex());
+    NodeId arbiterId = Rendezvous.owner(key, view);
+    List<NodeId> others = new ArrayList<>(view);
+    others.remove(arbiterId);
+    NodeId newcomer = others.get(0);
+    // An idle holder that would lose a tie to the newcomer: only the newcomer's load puts it first.
+    long keyBits = Rendezvous.keyBits(key);
+    NodeId idle = others.stream().skip(1)
+        .filter(n -> Long.compareUnsigned(Rendezvous.score(keyBits, n), Rendezvous.score(keyBits, newcomer)) > 0)
+        .findFirst().orElseThrow();
+    others.remove(idle);
+    List<NodeId> without = new ArrayList<>(view);
+    without.remove(newcomer);
+    Scheduler arbiter = new Scheduler(arbiterId, SchedulerConfig.defaults());
+    arbiter.onViewChanged(0, without);
+    arbiter.onMessage(1, idle, new Have(key, 100, DIGEST));
+    // The newcomer installed the view first: its hello and its claim arrive before this node's view.
+    arbiter.onMessage(2, newcomer, load(2));
+    arbiter.onMessage(3, newcomer, new Have(key, 100, DIGEST));
+    arbiter.onViewChanged(4, view);
+    FetchFrom answer = fetchFrom(arbiter.onMessage(5_000, others.get(1), new Want(1, key, "http://deb.example/r.deb")));
+    assertEquals(List.of(idle, newcomer), answer.holders());
+  }
+
   private static FetchFrom fetchFrom(List<Action> actions) {
     for (Action a : actions) {
       if (a instanceof Action.Send s && s.message() instanceof FetchFrom f) {

@@ -112,6 +112,18 @@ public final class Swarm implements MissRouter {
    */
   private final Map<NodeId, Message.Load> loads = new HashMap<>();
   private final Map<NodeId, Long> loadsHeardAt = new HashMap<>();
+  /**
+   * Loads from senders not in the view yet: a member tells a newcomer its load (and peer port) once,
+   * and the newcomer may hear it before it installs the view that has the sender. Kept until a view has
+   * the sender; bounded.
+   */
+  private final Map<NodeId, Message.Load> earlyLoads = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<NodeId, Message.Load> eldest) {
+      return size() > MAX_EARLY_LOADS;
+    }
+  };
+  private static final int MAX_EARLY_LOADS = 4_096;
   private final Map<NodeId, Message.Activity> activities = new HashMap<>();
   private final ActivityReport activity;
   private long lastActivityAt;
@@ -595,6 +607,14 @@ public final class Swarm implements MissRouter {
         peers.view(members);
         loads.keySet().retainAll(members);
         loadsHeardAt.keySet().retainAll(members);
+        for (NodeId member : members) {
+          Message.Load early = earlyLoads.remove(member);
+          if (early != null) {
+            peers.port(member, early.peerPort());
+            loads.put(member, early);
+            loadsHeardAt.put(member, now());
+          }
+        }
         activities.keySet().retainAll(members);
         decide(s -> s.onViewChanged(now(), members));
         viewListener.run();
@@ -627,6 +647,8 @@ public final class Swarm implements MissRouter {
           if (scheduler.members().contains(from)) {
             loads.put(from, load);
             loadsHeardAt.put(from, now());
+          } else {
+            earlyLoads.put(from, load);
           }
         }
         decide(s -> s.onMessage(now(), from, message));
