@@ -165,7 +165,6 @@ public final class Scheduler {
   /** Whether an arbiter's update was held back by the spacing and is still due. */
   private boolean tellDeferred;
   private int lastTickUploads;
-  private long audienceCheckedAt = Long.MIN_VALUE;
   private long decisions;
   private final EnumMap<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
 
@@ -375,9 +374,9 @@ public final class Scheduler {
    * differs from what they were last told (an arbiter never told counts it as idle, so an idle node
    * tells nobody), at most once per {@link #loadSpacingMillis} each. A count that falls is what
    * frees a holder for the next burst, so it is sent like a rise. Members that joined since the last
-   * tick are told once, whatever the count: they learn this node's peer port from it. So the load costs
-   * messages per change of a holder's uploads, to the few arbiters of its keys, whatever the cluster's
-   * size, where a broadcast cost N - 1 per change and per interval.
+   * tick are told once, whatever the count: they learn this node's peer port from it. So a change of a
+   * holder's upload count costs one message per arbiter of its keys, whatever the cluster's size, and
+   * nothing is sent while nothing changes.
    */
   private List<Action> tellLoad(long now, Load load) {
     List<Action> actions = new ArrayList<>();
@@ -392,15 +391,13 @@ public final class Scheduler {
     if (!shares) {
       return actions; // it is nobody's holder: no arbiter ranks it
     }
-    // The audience is looked at when something changed, and once an interval for what the spacing held back.
-    if (!audienceChanged && !tellDeferred && uploads == lastTickUploads
-        && now - audienceCheckedAt < config.loadIntervalMillis()) {
+    // The arbiters are looked at only when something changed, or the spacing held an update back.
+    if (!audienceChanged && !tellDeferred && uploads == lastTickUploads) {
       return actions;
     }
     audienceChanged = false;
     tellDeferred = false;
     lastTickUploads = uploads;
-    audienceCheckedAt = now;
     long spacing = loadSpacingMillis(config);
     Set<NodeId> audience = new LinkedHashSet<>();
     for (ObjectKey key : holdings.keySet()) {
