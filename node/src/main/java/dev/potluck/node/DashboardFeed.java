@@ -19,8 +19,11 @@ import java.util.function.Supplier;
 
 /**
  * The node's state and its cluster's gossip, put together as the dashboard's {@link SwarmView}.
- * Other members are described by what they gossiped (their {@link Load} and {@link Activity}); this
- * node by its own figures now. Confined to the node's context.
+ * Other members are described by what they gossiped; this node by its own figures now. Every member
+ * hears every member's {@link Activity} once a second, but a member's {@link Load} only when it joins
+ * and when this node arbitrates keys it holds. So a member's uploads and upload rate are counted from
+ * the streams the others report receiving from it, its downloads from the streams it reports, and its
+ * cache size is shown only while its last load is recent. Confined to the node's context.
  */
 final class DashboardFeed {
 
@@ -100,27 +103,54 @@ final class DashboardFeed {
           cache.counters().upstreamBytes(), cache.counters().peerBytes()));
       return members;
     }
-    Map<NodeId, Load> loads = new HashMap<>(swarm.loads());
-    loads.put(self, swarm.localLoad());
+    Map<NodeId, Load> loads = swarm.loads();
+    Map<NodeId, Long> heardAt = swarm.loadsHeardAt();
+    Load own = swarm.localLoad();
+    Map<NodeId, int[]> uploads = new HashMap<>();
+    Map<NodeId, long[]> uploadRates = new HashMap<>();
+    reports.forEach((receiver, activity) -> {
+      for (Activity.Stream s : activity.streams()) {
+        if (s.source() != null) {
+          uploads.computeIfAbsent(s.source(), n -> new int[1])[0]++;
+          uploadRates.computeIfAbsent(s.source(), n -> new long[1])[0] += s.bytesPerSecond();
+        }
+      }
+    });
     Map<NodeId, String> addresses = swarm.peerAddresses();
     Map<NodeId, String> blocklisted = swarm.blocklisted();
     for (NodeId member : swarm.members()) {
       boolean isSelf = member.equals(self);
-      Load load = loads.get(member);
       Activity activity = reports.get(member);
-      members.add(new SwarmView.Member(member.hex(), isSelf, isSelf ? address : addresses.get(member),
+      if (isSelf) {
+        members.add(new SwarmView.Member(member.hex(), true, address, own.version(),
+            activity == null ? null : activity.uptimeSeconds(), own.storedBytes(), own.activeUploads(),
+            own.activeDownloads(), own.uploadBytesPerSecond(),
+            activity == null ? null : activity.upstreamBytes(),
+            activity == null ? null : activity.lanBytes(),
+            blocklisted.get(member)));
+        continue;
+      }
+      Load load = loads.get(member);
+      Long at = heardAt.get(member);
+      boolean recent = load != null && at != null && now - at <= RECENT_LOAD_MILLIS;
+      int[] up = uploads.get(member);
+      long[] rate = uploadRates.get(member);
+      members.add(new SwarmView.Member(member.hex(), false, addresses.get(member),
           load == null ? null : load.version(),
           activity == null ? null : activity.uptimeSeconds(),
-          load == null ? null : load.storedBytes(),
-          load == null ? null : load.activeUploads(),
-          load == null ? null : load.activeDownloads(),
-          load == null ? null : load.uploadBytesPerSecond(),
+          recent ? load.storedBytes() : null,
+          activity == null ? null : up == null ? 0 : up[0],
+          activity == null ? null : activity.streams().size(),
+          activity == null ? null : rate == null ? 0L : rate[0],
           activity == null ? null : activity.upstreamBytes(),
           activity == null ? null : activity.lanBytes(),
           blocklisted.get(member)));
     }
     return members;
   }
+
+  /** How old another member's last load may be for its cache size to be shown. */
+  static final long RECENT_LOAD_MILLIS = 10_000;
 
   private List<SwarmView.Transfer> transfers(Map<NodeId, Activity> reports) {
     List<SwarmView.Transfer> transfers = new ArrayList<>();

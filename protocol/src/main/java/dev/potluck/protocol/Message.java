@@ -14,8 +14,9 @@ import java.util.Set;
  * fetched; stream it from a node that is receiving it) or {@link FetchFrom} (it is complete on these
  * holders). Answers carry the request's {@code requestId} back so the requester can match them. The
  * lease holder reports {@link Progress} and ends with {@link Done} or {@link Abort}; any node that
- * holds a complete, verified object says {@link Have}, and {@link Drop} when it evicts it. Every node
- * gossips its {@link Load} about once a second, and its {@link Activity} for people watching.
+ * holds a complete, verified object says {@link Have}, and {@link Drop} when it evicts it. A node
+ * sends its {@link Load} to the arbiters of the keys it holds when its upload count changes, and to
+ * members that join; every node gossips its {@link Activity}, for people watching, about once a second.
  *
  * <p>Every record checks its fields when constructed, so a {@code Message} that exists is one that
  * can be encoded and that a receiver may act on: sizes and byte counts are never negative, lists of
@@ -204,7 +205,8 @@ public sealed interface Message {
   }
 
   /**
-   * A node's load, gossiped about once a second; the arbiter ranks holders and sources by it.
+   * A node's load, sent to the arbiters of the keys it holds when its upload count changes (they rank
+   * holders by it), and to members that join (they learn its peer port from it).
    *
    * @param peerPort the port of the node's peer HTTP listener, 1 to 65535
    * @param version the node's software version, at most {@link #MAX_VERSION_LENGTH} characters
@@ -228,8 +230,8 @@ public sealed interface Message {
   }
 
   /**
-   * What a node is doing, gossiped with its {@link Load} for people watching the cluster (the
-   * dashboard); the scheduler does not act on it.
+   * What a node is doing, gossiped to every member about once a second for people watching the
+   * cluster (the dashboard); the scheduler does not act on it.
    *
    * @param uptimeSeconds how long the node has run
    * @param upstreamBytes body bytes the node has taken from upstream since it started

@@ -23,6 +23,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,6 +46,12 @@ import java.util.TreeSet;
  * </ol>
  * So while the view is whole, one node fetches each object, and control traffic is O(1) messages per
  * requester whatever the cluster's size.
+ *
+ * <p>Load: an arbiter ranks holders by the upload count each last reported ({@link Load}) plus the
+ * assignments it made since. A node reports its count only to the arbiters of the keys it holds, when
+ * the count changes, and to members that join (which learn its peer port from it); members not told
+ * count it as idle. So no member hears every member's load: a change costs one message per arbiter of
+ * the node's keys (at most as many as it holds keys), whatever the cluster's size.
  *
  * <p>Integrity: when the fetcher reports {@link Done}, the arbiter sends its size and digest
  * ({@link Announce}) to every node still streaming the object, which verifies against them
@@ -143,8 +150,21 @@ public final class Scheduler {
   private static final long ADOPTED_REQUEST = -1;
   /** How many times one request's streams may break before it fetches upstream on its own. */
   static final int MAX_STALLS = 4;
+  /** When this node last took its own load into its table, and what it was. */
   private long lastLoadSentAt = Long.MIN_VALUE;
   private Load lastLoadSent;
+  /** The upload count this node last sent to a member, and when: what that member believes it is. */
+  private record Told(int uploads, long at) {}
+  private final Map<NodeId, Told> told = new HashMap<>();
+  /** Members that joined since the last tick: they learn this node's load (and peer port) at the next. */
+  private final Set<NodeId> newcomers = new LinkedHashSet<>();
+  /** The arbiter of each held key in the current view (rendezvous over the view is O(N) per key). */
+  private final Map<ObjectKey, NodeId> holdingArbiters = new HashMap<>();
+  /** Whether the arbiters of held keys may have changed since they were last told this node's load. */
+  private boolean audienceChanged;
+  /** Whether an arbiter's update was held back by the spacing and is still due. */
+  private boolean tellDeferred;
+  private int lastTickUploads;
   private long decisions;
   private final EnumMap<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
 
@@ -224,6 +244,7 @@ public final class Scheduler {
       return List.of();
     }
     holdings.put(key, new Local(url, size, sha256));
+    audienceChanged = true;
     return route(now, arbiterOf(key), new Done(key, size, sha256));
   }
 
@@ -286,6 +307,7 @@ public final class Scheduler {
       return streamed == null ? List.of() : route(now, arbiterOf(key), new Drop(key));
     }
     holdings.put(key, new Local(url, size, sha256));
+    audienceChanged = true;
     return route(now, arbiterOf(key), new Have(key, size, sha256));
   }
 
@@ -297,7 +319,10 @@ public final class Scheduler {
     return route(now, arbiterOf(key), new Drop(key));
   }
 
-  /** Time passes: timeouts fire and load is gossiped. {@code localLoad} is this node's load now. */
+  /**
+   * Time passes: timeouts fire, and the arbiters that rank this node learn its load (see {@link #tellLoad}).
+   * {@code localLoad} is this node's load now.
+   */
   public List<Action> onTick(long now, Load localLoad) {
     List<Action> actions = new ArrayList<>();
     for (Map.Entry<Long, Pending> e : new ArrayList<>(pending.entrySet())) {
@@ -323,16 +348,76 @@ public final class Scheduler {
         actions.addAll(recoverLease(now, e.getKey(), e.getValue(), lease.fetcher));
       }
     }
-    // Also at once when the upload count changes: arbiters rank holders by it, and a count that stays
-    // stale for a whole interval after uploads end sends a burst of requests to the one idle holder.
+    // This node ranks itself, for the keys it arbitrates and holds, by its own load: taken in once an
+    // interval, and at once when the upload count changes.
     boolean uploadsChanged = lastLoadSent != null && lastLoadSent.activeUploads() != localLoad.activeUploads();
     if (lastLoadSentAt == Long.MIN_VALUE || now - lastLoadSentAt >= config.loadIntervalMillis() || uploadsChanged) {
       lastLoadSentAt = now;
       lastLoadSent = localLoad;
       loads.update(self, localLoad, now);
-      if (members.size() > 1) {
-        actions.add(new Action.Broadcast(localLoad));
+    }
+    actions.addAll(tellLoad(now, localLoad));
+    return actions;
+  }
+
+  /**
+   * The least spacing of two load updates to one arbiter: a count that flickers within it reaches the
+   * arbiter once, settled (its own assignments cover the moment between).
+   */
+  static long loadSpacingMillis(SchedulerConfig config) {
+    return Math.max(1, config.loadIntervalMillis() / 5);
+  }
+
+  /**
+   * Sends this node's load where it is used, not to every member: an arbiter ranks the holders of its
+   * keys by load, so the arbiters of the keys this node holds are told its upload count whenever it
+   * differs from what they were last told (an arbiter never told counts it as idle, so an idle node
+   * tells nobody), at most once per {@link #loadSpacingMillis} each. A count that falls is what
+   * frees a holder for the next burst, so it is sent like a rise. Members that joined since the last
+   * tick are told once, whatever the count: they learn this node's peer port from it. So a change of a
+   * holder's upload count costs one message per arbiter of its keys, whatever the cluster's size, and
+   * nothing is sent while nothing changes.
+   */
+  private List<Action> tellLoad(long now, Load load) {
+    List<Action> actions = new ArrayList<>();
+    int uploads = load.activeUploads();
+    for (NodeId member : newcomers) {
+      if (memberSet.contains(member)) {
+        actions.add(new Action.Send(member, load));
+        told.put(member, new Told(uploads, now));
       }
+    }
+    newcomers.clear();
+    if (!shares) {
+      return actions; // it is nobody's holder: no arbiter ranks it
+    }
+    // The arbiters are looked at only when something changed, or the spacing held an update back.
+    if (!audienceChanged && !tellDeferred && uploads == lastTickUploads) {
+      return actions;
+    }
+    audienceChanged = false;
+    tellDeferred = false;
+    lastTickUploads = uploads;
+    long spacing = loadSpacingMillis(config);
+    Set<NodeId> audience = new LinkedHashSet<>();
+    for (ObjectKey key : holdings.keySet()) {
+      audience.add(holdingArbiters.computeIfAbsent(key, this::arbiterOf));
+    }
+    if (holdingArbiters.size() > 2 * holdings.size() + 64) {
+      holdingArbiters.keySet().retainAll(holdings.keySet()); // keys dropped since
+    }
+    audience.remove(self);
+    for (NodeId arbiter : audience) {
+      Told last = told.get(arbiter);
+      if ((last == null ? 0 : last.uploads()) == uploads) {
+        continue;
+      }
+      if (last != null && now - last.at() < spacing) {
+        tellDeferred = true;
+        continue;
+      }
+      actions.add(new Action.Send(arbiter, load));
+      told.put(arbiter, new Told(uploads, now));
     }
     return actions;
   }
@@ -348,9 +433,17 @@ public final class Scheduler {
     departed.removeAll(sorted);
     departed.forEach(loads::forget);
     nonSources.retainAll(sorted);
-    if (!old.containsAll(members)) {
-      lastLoadSentAt = Long.MIN_VALUE; // newcomers learn this node's load (and peer port) at the next tick
+    Set<NodeId> before = new HashSet<>(old);
+    for (NodeId member : members) {
+      if (!before.contains(member) && !member.equals(self)) {
+        newcomers.add(member); // they learn this node's load (and peer port) at the next tick
+      }
     }
+    newcomers.retainAll(memberSet);
+    told.keySet().retainAll(memberSet);
+    // Keys move between arbiters: the new arbiters of held keys learn this node's load at the next tick.
+    holdingArbiters.clear();
+    audienceChanged = true;
 
     List<Action> actions = new ArrayList<>();
     for (Map.Entry<ObjectKey, KeyState> e : new ArrayList<>(arbitrated.entrySet())) {
@@ -454,12 +547,12 @@ public final class Scheduler {
         return List.of();
       }
       return List.of(new Action.FetchFromHolders(f.requestId(), f.key(), f.holders(), f.size(), f.sha256()));
-    } else if (message instanceof Load load) {
-      if (memberSet.contains(from)) {
-        loads.update(from, load, now);
-      }
+    } else if (message instanceof Load load && memberSet.contains(from)) {
+      loads.update(from, load, now);
       return List.of();
     }
+    // A load from a member whose view this node has not installed yet (a newcomer's, sent once) is held
+    // like its claims, below.
     if (!memberSet.contains(from)) {
       // Not in this node's view: a member whose view this node has not installed yet (it is joining,
       // and the others re-announce to it as soon as they see it), or one that has left. Held until the

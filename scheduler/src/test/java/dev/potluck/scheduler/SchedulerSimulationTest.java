@@ -67,6 +67,34 @@ class SchedulerSimulationTest {
   }
 
   @Test
+  void loadMessagesPerRequest_doNotGrowWithTheCluster() {
+    double small = loadMessagesPerRequest(10);
+    double large = loadMessagesPerRequest(40);
+    // A holder tells the arbiters of its (five) keys when its upload count changes, not every member.
+    assertTrue(large <= 10, "Load messages per object per requester at N = 40: " + large);
+    assertTrue(large <= 3 * Math.max(1, small), "N = 10: " + small + ", N = 40: " + large);
+  }
+
+  /** Load messages during a workload in which every host asks for five objects, per object per host. */
+  private static double loadMessagesPerRequest(int n) {
+    SimulatedCluster sim = cluster(n, 3);
+    sim.runUntil(1_000); // the cluster forms: every member tells the others its load once
+    long before = sim.loadMessages();
+    List<ObjectKey> keys = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      keys.add(sim.object("load-" + i, (i + 1) * MB));
+    }
+    for (ObjectKey key : keys) {
+      sim.burst(sim.hosts(), key, 2_000);
+    }
+    sim.runUntil(60_000);
+    for (ObjectKey key : keys) {
+      sim.hosts().forEach(h -> assertTrue(h.complete.contains(key)));
+    }
+    return (double) (sim.loadMessages() - before) / (keys.size() * n);
+  }
+
+  @Test
   void manyWaiters_relayTreeKeepsFanOutBounded() {
     SimulatedCluster sim = cluster(40, 3);
     ObjectKey key = sim.object("big", 50 * MB);

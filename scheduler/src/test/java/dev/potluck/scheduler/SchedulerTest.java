@@ -308,15 +308,15 @@ class SchedulerTest {
   void newMember_learnsTheLoadAtTheNextTick() {
     Scheduler node = requesterIn(nodes.get(1));
     Load load = new Load(1, 2, 3, 4, 7879, "t");
-    assertTrue(node.onTick(0, load).contains(new Action.Broadcast(load)));
-    assertTrue(node.onTick(10, load).isEmpty(), "gossip is at most once per interval");
+    assertTrue(node.onTick(0, load).contains(new Action.Send(arbiter.self(), load)), "every member was new");
+    assertTrue(node.onTick(10, load).isEmpty(), "and is told once");
     Load busier = new Load(2, 2, 3, 4, 7879, "t");
-    assertTrue(node.onTick(15, busier).contains(new Action.Broadcast(busier)), "unless the upload count changed");
-    assertTrue(node.onTick(16, busier).isEmpty());
+    assertTrue(node.onTick(15, busier).isEmpty(), "a node holding nothing is ranked by no arbiter");
     List<NodeId> grown = new ArrayList<>(node.members());
-    grown.add(NodeId.random(new Random(99)));
+    NodeId joiner = NodeId.random(new Random(99));
+    grown.add(joiner);
     node.onViewChanged(20, grown);
-    assertTrue(node.onTick(30, busier).contains(new Action.Broadcast(busier)));
+    assertEquals(List.of(new Action.Send(joiner, busier)), node.onTick(30, busier));
   }
 
   @Test

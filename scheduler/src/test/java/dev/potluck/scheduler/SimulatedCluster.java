@@ -72,6 +72,7 @@ final class SimulatedCluster {
   private long seq;
   private long nextRequestId = 1;
   private long messages;
+  private long loadMessages;
   final long latencyMillis;
   final long upstreamRate;
   final long peerRate;
@@ -208,6 +209,11 @@ final class SimulatedCluster {
     return messages;
   }
 
+  /** The {@code Load} messages among {@link #messages}. */
+  long loadMessages() {
+    return loadMessages;
+  }
+
   List<String> trace() {
     return trace;
   }
@@ -273,6 +279,9 @@ final class SimulatedCluster {
 
   private void deliver(Host from, NodeId to, Message message) {
     messages++;
+    if (message instanceof Load) {
+      loadMessages++;
+    }
     Host target = hosts.get(to);
     at(now + latencyMillis, () -> {
       if (target.alive && from.alive && reachable(from, target)) {

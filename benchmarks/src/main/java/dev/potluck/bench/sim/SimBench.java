@@ -88,12 +88,13 @@ public final class SimBench {
 
   private static void table(List<SimResult> results) {
     Table t = new Table("workload", "N", "upstream/unique", "makespan s", "/ideal", "upload max/mean",
-        "msgs/object", "w/o load", "deliveries/object", "sched us/call", "Want us", "Load us", "calls", "wall s",
+        "msgs/object", "w/o load", "deliveries/object", "deliv/obj/requester", "w/o load", "sched us/call", "Want us", "Load us", "calls", "wall s",
         "all got all");
     for (SimResult r : results) {
       t.row(r.settings().workload().label, r.settings().nodes(), f2(r.upstreamRatio()), f2(r.makespanSeconds()),
           f2(r.makespanRatio()), f2(r.uploadSpread()), f1(r.messagesPerObject()), f1(r.messagesPerObjectWithoutLoad()),
-          f1(r.deliveriesPerObject()), f2(r.cpuMicrosPerCall()), f1(r.cpuMicrosPerCall("onMessage Want")),
+          f1(r.deliveriesPerObject()), f2(r.deliveriesPerRequest()), f2(r.deliveriesPerRequestWithoutLoad()),
+          f2(r.cpuMicrosPerCall()), f1(r.cpuMicrosPerCall("onMessage Want")),
           f2(r.cpuMicrosPerCall("onMessage Load")), r.schedulerCalls(), f1(r.wallSeconds()),
           complete(r) ? "yes" : "NO (" + r.missing() + " missing)");
     }

@@ -20,6 +20,9 @@ import java.util.Map;
  * @param uploadMeanBytes the mean over all hosts
  * @param messagesSent messages the schedulers sent, a multicast counted once
  * @param deliveries messages received, a multicast counted once per receiver
+ * @param loadDeliveries those of them that were load gossip ({@code Load})
+ * @param requests objects the clients asked for, each client's each object once (objects x requesters
+ *     when every client asks for every object)
  * @param sentByType messages sent, by type
  * @param schedulerCalls calls into the schedulers (each delivery of a multicast is one call)
  * @param cpuMicrosPerCall thread CPU time spent inside a call, the mean over a random sample of calls
@@ -47,6 +50,8 @@ record SimResult(
     double uploadMeanBytes,
     long messagesSent,
     long deliveries,
+    long loadDeliveries,
+    long requests,
     Map<String, Long> sentByType,
     long schedulerCalls,
     double cpuMicrosPerCall,
@@ -98,6 +103,19 @@ record SimResult(
     return (double) deliveries / objects();
   }
 
+  /**
+   * Control messages received per object per requester: what one client's asking for one object costs
+   * the cluster, whatever its size. Data is not counted (the simulator sends no data messages).
+   */
+  double deliveriesPerRequest() {
+    return requests == 0 ? Double.NaN : (double) deliveries / requests;
+  }
+
+  /** As {@link #deliveriesPerRequest}, without the load gossip. */
+  double deliveriesPerRequestWithoutLoad() {
+    return requests == 0 ? Double.NaN : (double) (deliveries - loadDeliveries) / requests;
+  }
+
   /** Messages per object without the load gossip, which is per node per second rather than per object. */
   double messagesPerObjectWithoutLoad() {
     return (double) (messagesSent - sentByType.getOrDefault("Load", 0L)) / objects();
@@ -129,6 +147,10 @@ record SimResult(
     m.put("messagesPerObject", messagesPerObject());
     m.put("messagesPerObjectWithoutLoad", messagesPerObjectWithoutLoad());
     m.put("deliveriesPerObject", deliveriesPerObject());
+    m.put("loadDeliveries", loadDeliveries);
+    m.put("requests", requests);
+    m.put("deliveriesPerObjectPerRequester", deliveriesPerRequest());
+    m.put("deliveriesPerObjectPerRequesterWithoutLoad", deliveriesPerRequestWithoutLoad());
     m.put("schedulerCalls", schedulerCalls);
     m.put("schedulerCpuMicrosPerCall", cpuMicrosPerCall);
     m.put("schedulerCpuSecondsEstimated", schedulerCpuSeconds());

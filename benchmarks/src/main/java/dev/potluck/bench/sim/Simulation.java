@@ -73,6 +73,7 @@ final class Simulation {
   private final SplittableRandom sampler = new SplittableRandom(0x5eed);
   private long sent;
   private long deliveries;
+  private long loadDeliveries;
   private final Map<String, Long> sentByType = new TreeMap<>();
   private double upstreamBytes;
   private final Map<ObjectKey, Integer> upstreamStarts = new HashMap<>();
@@ -354,6 +355,9 @@ final class Simulation {
     }
     sent++;
     deliveries += recipients;
+    if (message instanceof Message.Load) {
+      loadDeliveries += recipients;
+    }
     sentByType.merge(message.getClass().getSimpleName(), 1L, Long::sum);
   }
 
@@ -484,6 +488,10 @@ final class Simulation {
         twice++;
       }
     }
+    long requests = 0;
+    for (SimHost h : hosts) {
+      requests += h.wanted;
+    }
     long decisions = 0;
     for (SimHost h : hosts) {
       decisions += h.scheduler.decisions();
@@ -503,7 +511,7 @@ final class Simulation {
     double microsPerCall = sampledCalls == 0 ? Double.NaN : sampledNanos / 1e3 / sampledCalls;
     return new SimResult(settings, endMicros >= 0, survivors, missing, errors, killed.size(), unique, upstreamBytes,
         (lastDone - startMicros) / 1e6, unique / settings.wanBytesPerSecond(), maxUpload, totalUpload / hosts.size(),
-        sent, deliveries, byType, calls, microsPerCall, byKind, decisions, twice, queue.ran(), network.recomputations(),
+        sent, deliveries, loadDeliveries, requests, byType, calls, microsPerCall, byKind, decisions, twice, queue.ran(), network.recomputations(),
         wallNanos / 1e9, runCpuNanos / 1e9, (queue.now() - startMicros) / 1e6);
   }
 

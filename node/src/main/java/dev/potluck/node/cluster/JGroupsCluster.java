@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -119,7 +120,17 @@ public final class JGroupsCluster implements AutoCloseable {
 
       @Override
       public void viewAccepted(View view) {
-        listener.onView(cluster.remember(view));
+        Map<NodeId, Address> before = cluster.bound();
+        List<NodeId> members = cluster.remember(view);
+        Set<NodeId> restarted = rebound(before, cluster.bound());
+        if (!restarted.isEmpty()) {
+          // A member that restarted under its id (its old address left as its new one came) left and
+          // came back: the listener sees it go, so that it is told again what a newcomer is told.
+          List<NodeId> without = new ArrayList<>(members);
+          without.removeAll(restarted);
+          listener.onView(List.copyOf(without));
+        }
+        listener.onView(members);
       }
     });
     try {
@@ -273,6 +284,24 @@ public final class JGroupsCluster implements AutoCloseable {
     }
     log.info("cluster view {}: {} member(s)", view.getViewId(), known.size());
     return List.copyOf(known.keySet());
+  }
+
+  private Map<NodeId, Address> bound() {
+    synchronized (lock) {
+      return addresses;
+    }
+  }
+
+  /** The ids bound in both {@code before} and {@code after}, to different addresses: members that restarted. */
+  static Set<NodeId> rebound(Map<NodeId, Address> before, Map<NodeId, Address> after) {
+    Set<NodeId> ids = new LinkedHashSet<>();
+    after.forEach((id, address) -> {
+      Address old = before.get(id);
+      if (old != null && !old.equals(address)) {
+        ids.add(id);
+      }
+    });
+    return ids;
   }
 
   /** A new group address (one per start) carrying {@code id}. */

@@ -50,7 +50,7 @@ public final class Swarm implements MissRouter {
 
   private static final Logger log = LoggerFactory.getLogger(Swarm.class);
 
-  /** How often timeouts are checked, progress reported and load gossiped (each at its own pace). */
+  /** How often timeouts are checked, progress reported and load sent (each at its own pace). */
   static final long TICK_MILLIS = 100;
   /** How long a request whose sources were all busy waits before asking them again, and how often. */
   static final long BUSY_RETRY_MILLIS = 250;
@@ -105,8 +105,25 @@ public final class Swarm implements MissRouter {
   private volatile MdnsDirectory mdns;
   private long messagesSent;
   private long messagesReceived;
-  /** What the members last gossiped, for the dashboard; only members of the view. */
+  /**
+   * What the members last gossiped, for the dashboard; only members of the view. A member sends its load
+   * to members that join the view and to the arbiters of the keys it holds, not to everyone, so the one
+   * here may be old: {@link #loadsHeardAt} says when it came.
+   */
   private final Map<NodeId, Message.Load> loads = new HashMap<>();
+  private final Map<NodeId, Long> loadsHeardAt = new HashMap<>();
+  /**
+   * Loads from senders not in the view yet: a member tells a newcomer its load (and peer port) once,
+   * and the newcomer may hear it before it installs the view that has the sender. Kept until a view has
+   * the sender; bounded.
+   */
+  private final Map<NodeId, Message.Load> earlyLoads = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<NodeId, Message.Load> eldest) {
+      return size() > MAX_EARLY_LOADS;
+    }
+  };
+  private static final int MAX_EARLY_LOADS = 4_096;
   private final Map<NodeId, Message.Activity> activities = new HashMap<>();
   private final ActivityReport activity;
   private long lastActivityAt;
@@ -504,9 +521,17 @@ public final class Swarm implements MissRouter {
     });
   }
 
-  /** The load each other member last gossiped. */
+  /**
+   * The load each other member last sent this node. Members send it to newcomers and to the arbiters of
+   * the keys they hold, not to everyone, so it may be old: see {@link #loadsHeardAt}.
+   */
   public Map<NodeId, Message.Load> loads() {
     return Map.copyOf(loads);
+  }
+
+  /** When each member's load in {@link #loads} arrived, in milliseconds since the epoch. */
+  public Map<NodeId, Long> loadsHeardAt() {
+    return Map.copyOf(loadsHeardAt);
   }
 
   /** The activity each other member last gossiped. */
@@ -581,6 +606,15 @@ public final class Swarm implements MissRouter {
       context.runOnContext(v -> {
         peers.view(members);
         loads.keySet().retainAll(members);
+        loadsHeardAt.keySet().retainAll(members);
+        for (NodeId member : members) {
+          Message.Load early = earlyLoads.remove(member);
+          if (early != null) {
+            peers.port(member, early.peerPort());
+            loads.put(member, early);
+            loadsHeardAt.put(member, now());
+          }
+        }
         activities.keySet().retainAll(members);
         decide(s -> s.onViewChanged(now(), members));
         viewListener.run();
@@ -612,6 +646,9 @@ public final class Swarm implements MissRouter {
           peers.port(from, load.peerPort());
           if (scheduler.members().contains(from)) {
             loads.put(from, load);
+            loadsHeardAt.put(from, now());
+          } else {
+            earlyLoads.put(from, load);
           }
         }
         decide(s -> s.onMessage(now(), from, message));

@@ -67,6 +67,18 @@ class NodeIdBindingTest {
   }
 
   @Test
+  void rebound_anIdWhoseAddressChangedInOneView_isAMemberThatRestarted() {
+    Address aRestarted = JGroupsCluster.addressOf(a);
+    JGroupsCluster.Binding before = JGroupsCluster.bind(List.of(selfAddress, aFirst, bAddress), Map.of(), self, selfAddress);
+    JGroupsCluster.Binding after = JGroupsCluster.bind(List.of(selfAddress, bAddress, aRestarted), before.addresses(), self,
+        selfAddress);
+    assertEquals(java.util.Set.of(a), JGroupsCluster.rebound(before.addresses(), after.addresses()));
+    assertEquals(java.util.Set.of(), JGroupsCluster.rebound(after.addresses(), after.addresses()));
+    assertEquals(java.util.Set.of(), JGroupsCluster.rebound(Map.of(self, selfAddress), after.addresses()),
+        "members that are new are no restarts");
+  }
+
+  @Test
   void bind_memberWithoutAKnownId_isLeftOutNotRefused() {
     Address anonymous = UUID.randomUUID();
     JGroupsCluster.Binding binding = JGroupsCluster.bind(List.of(selfAddress, anonymous), Map.of(), self, selfAddress);
