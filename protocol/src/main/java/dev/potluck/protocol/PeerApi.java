@@ -38,6 +38,14 @@ public final class PeerApi {
 
   private PeerApi() {}
 
+  /**
+   * The URL of {@code path} on the peer API at {@code host} (a name, or an IP literal: an IPv6 one
+   * without brackets) and {@code port}.
+   */
+  public static CanonicalUrl urlOf(String host, int port, String path) {
+    return CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
+  }
+
   public static String objectPath(ObjectKey key) {
     return OBJECTS_PREFIX + key.id();
   }

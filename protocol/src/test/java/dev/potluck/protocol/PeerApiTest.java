@@ -16,6 +16,12 @@ class PeerApiTest {
   private static final byte[] SECRET = "sixteen byte secret!".getBytes(StandardCharsets.UTF_8);
 
   @Test
+  void urlOf_bracketsAnIpv6Host_only() {
+    assertEquals("http://10.0.0.7:7879/peer/v1/check/x", PeerApi.urlOf("10.0.0.7", 7879, "/peer/v1/check/x").toString());
+    assertEquals("http://[fd00::7]:7879/peer/v1/check/x", PeerApi.urlOf("fd00::7", 7879, "/peer/v1/check/x").toString());
+  }
+
+  @Test
   void keyOf_roundTripsObjectPath() {
     assertEquals(KEY, PeerApi.keyOf(PeerApi.objectPath(KEY)));
   }

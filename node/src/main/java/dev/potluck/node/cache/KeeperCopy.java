@@ -41,8 +41,7 @@ final class KeeperCopy {
   static Future<Body> ask(Upstream upstream, MissRouter.Keeper keeper, CanonicalUrl url, long maxAgeSeconds,
       byte[] secret) {
     String path = PeerApi.metadataPath(ObjectKey.of(url));
-    CanonicalUrl at = CanonicalUrl.parse("http://" + (keeper.host().contains(":") ? "[" + keeper.host() + "]"
-        : keeper.host()) + ":" + keeper.port() + path);
+    CanonicalUrl at = PeerApi.urlOf(keeper.host(), keeper.port(), path);
     Map<String, String> headers = new HashMap<>();
     headers.put(PeerApi.URL_HEADER, url.toString());
     headers.put(PeerApi.MAX_AGE_HEADER, Long.toString(Math.max(0, maxAgeSeconds)));

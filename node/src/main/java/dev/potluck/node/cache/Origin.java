@@ -17,7 +17,7 @@ record Origin(CanonicalUrl requestUrl, Map<String, String> headers, Sha256 expec
 
   static Origin peer(ObjectKey key, String host, int port, byte[] secret, Sha256 expected) {
     String path = PeerApi.objectPath(key);
-    CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
+    CanonicalUrl url = PeerApi.urlOf(host, port, path);
     Map<String, String> headers = secret == null ? Map.of() : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "GET", path));
     return new Origin(url, headers, expected, true);
   }

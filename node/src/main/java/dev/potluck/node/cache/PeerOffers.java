@@ -171,7 +171,7 @@ final class PeerOffers {
   /** Asks the peer at {@code host:port}, whose copy of {@code key} failed here, to check it. Best effort. */
   void askPeerToRecheck(String host, int port, byte[] secret, ObjectKey key) {
     String path = PeerApi.checkPath(key);
-    CanonicalUrl url = CanonicalUrl.parse("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path);
+    CanonicalUrl url = PeerApi.urlOf(host, port, path);
     Map<String, String> headers = secret == null ? Map.of()
         : Map.of(PeerApi.TOKEN_HEADER, PeerApi.token(secret, "POST", path));
     upstream.sendToPeer(HttpMethod.POST, url, headers).onComplete(ar -> {
