@@ -42,7 +42,15 @@ public record SchedulerConfig(
   public static final long DEFAULT_LEASE_TIMEOUT_MILLIS = 15_000;
   public static final long DEFAULT_LOAD_INTERVAL_MILLIS = 1_000;
   public static final long DEFAULT_PROGRESS_INTERVAL_MILLIS = 1_000;
-  public static final long DEFAULT_ASSIGNMENT_WINDOW_MILLIS = 3_000;
+  /**
+   * A holder tells the arbiters of its keys its upload count when it changes, at most a tick plus
+   * {@code loadIntervalMillis / 5} late, and an assignment reaches the holder within
+   * {@link LoadTable#GOSSIP_LAG_MILLIS}: after about 600 ms an assignment is in what the holder last
+   * told, or already over. A longer window counts assignments twice: a holder whose last update came
+   * just after its last upload began looked busy for seconds after it was idle, and the next burst
+   * went to the others.
+   */
+  public static final long DEFAULT_ASSIGNMENT_WINDOW_MILLIS = 1_000;
 
   public SchedulerConfig {
     positive("maxUploads", maxUploads);
