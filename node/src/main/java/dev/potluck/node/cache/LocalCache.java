@@ -185,6 +185,7 @@ public final class LocalCache {
    *     and not fetched
    */
   public Future<Source> open(CanonicalUrl url, RequestCacheControl cacheControl, boolean headOnly, String userAgent) {
+    renewal.clientAsked(url);
     if (learning.underway() && (ObjectKind.ofPath(url.pathAndQuery()) == ObjectKind.IMMUTABLE || authorities.lookup(url) != null)) {
       Promise<Void> learnt = Promise.promise();
       learning.afterwards(learnt::complete);

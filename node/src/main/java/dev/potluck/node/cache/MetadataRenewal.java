@@ -50,6 +50,12 @@ final class MetadataRenewal {
   /** How often a Release whose indexes cannot be had as listed is asked for, all together. */
   static final int RENEW_ATTEMPTS = 6;
   static final long RENEW_RETRY_MILLIS = 250;
+  /**
+   * How long after a client of this node asked for a Release another member's renewal of it waits: the
+   * client is fetching the indexes that Release names (apt asks for them right after it), and taking
+   * the new Release now would answer them as the new one lists them.
+   */
+  static final long CLIENT_UPDATE_MILLIS = 10_000;
 
   /** When each Release announced as renewed by another member was last taken, most recent 1,024. */
   private final Map<ObjectKey, Long> renewalsAsked = new LinkedHashMap<>() {
@@ -58,6 +64,15 @@ final class MetadataRenewal {
       return size() > 1024;
     }
   };
+  /** When a client of this node last asked for each URL, most recent 1,024. */
+  private final Map<ObjectKey, Long> clientAskedAt = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ObjectKey, Long> eldest) {
+      return size() > 1024;
+    }
+  };
+  /** Renewals announced by another member that wait for this node's clients to finish their update. */
+  private final java.util.Set<ObjectKey> deferred = new java.util.HashSet<>();
   /** Signed Releases stored whose indexes are being renewed, by URL key: requests wait for them. */
   private final Map<ObjectKey, Future<Void>> adopting = new HashMap<>();
   /** Mutable metadata being taken from its keeper on the LAN, by URL key: later requests join. */
@@ -84,6 +99,11 @@ final class MetadataRenewal {
     this.clock = clock;
     this.counters = counters;
     this.learning = learning;
+  }
+
+  /** A client of this node asked for {@code url} (see {@link #CLIENT_UPDATE_MILLIS}). */
+  void clientAsked(CanonicalUrl url) {
+    clientAskedAt.put(ObjectKey.of(url), clock.getAsLong());
   }
 
   /** Completes once the new Release stored under {@code key} is adopted, or null when none is being adopted. */
@@ -273,7 +293,9 @@ final class MetadataRenewal {
    * {@code url} from upstream. When this node holds an older copy, not confirmed within the
    * revalidation interval, it takes the new one now (from the LAN's keeper, checked as always) and the
    * indexes its clients use, so that their next update finds them here. A URL is acted on at most once
-   * per revalidation interval, whoever announces it.
+   * per revalidation interval, whoever announces it. While a client of this node is in the middle of
+   * an update (it asked for the URL within {@link #CLIENT_UPDATE_MILLIS}), that waits until it is
+   * done: the client holds the Release it was given and asks next for the indexes that one lists.
    */
   void renewedElsewhere(CanonicalUrl url, Sha256 sha256, String from) {
     ObjectKey key = ObjectKey.of(url);
@@ -286,6 +308,16 @@ final class MetadataRenewal {
     long interval = freshness.maxAgeMillis(RequestCacheControl.FORCE);
     Long last = renewalsAsked.get(key);
     if (now - stored.get().meta().validatedAtMillis() < interval || (last != null && now - last < interval)) {
+      return;
+    }
+    Long asked = clientAskedAt.get(key);
+    if (asked != null && now - asked < CLIENT_UPDATE_MILLIS) {
+      if (deferred.add(key)) {
+        vertx.setTimer(asked + CLIENT_UPDATE_MILLIS - now, t -> {
+          deferred.remove(key);
+          renewedElsewhere(url, sha256, from);
+        });
+      }
       return;
     }
     renewalsAsked.put(key, now);
