@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +74,11 @@ public final class Swarm implements MissRouter {
   private final String version;
   private final PeerDirectory peers;
   private final Timings timings;
+  /**
+   * Milliseconds, for the scheduler, load ages and activity reports: the one time of day the swarm reads
+   * (only the stopwatch timing scheduler calls, a metric, reads {@link System#nanoTime} itself).
+   */
+  private final LongSupplier clock;
   private final CompletableFuture<JGroupsCluster> cluster = new CompletableFuture<>();
   /** Outgoing messages, in order, on a thread of their own; bounded, so a stuck member costs little heap. */
   private final SendQueue sender = new SendQueue("potluck-cluster-send", SendQueue.DEFAULT_CAPACITY);
@@ -107,9 +113,10 @@ public final class Swarm implements MissRouter {
   private Runnable viewListener = () -> { };
 
   private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
+      UploadMeter uploads, String version, Timings timings, LongSupplier clock, long startedAtMillis) {
     this.vertx = vertx;
     this.timings = timings;
+    this.clock = clock;
     this.context = context;
     this.scheduler = new Scheduler(self, settings.scheduler(), settings.shares());
     this.cache = cache;
@@ -131,12 +138,15 @@ public final class Swarm implements MissRouter {
    * Joins the group (and mDNS when enabled), then routes {@code cache}'s misses through the cluster.
    * Must be called on the node's context.
    *
+   * @param clock the time in milliseconds, on the scale of {@code startedAtMillis} (the dashboard compares
+   *     load ages with the wall clock)
    * @param startedAtMillis when the node started, for the uptime it gossips
    */
   public static Future<Swarm> start(Vertx vertx, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
+      UploadMeter uploads, String version, Timings timings, LongSupplier clock, long startedAtMillis) {
     Context context = vertx.getOrCreateContext();
-    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, timings, startedAtMillis);
+    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, timings, clock,
+        startedAtMillis);
     AtomicReference<MdnsDirectory> directory = new AtomicReference<>();
     ClusterSettings clusterSettings = settings.mdns()
         ? settings.cluster().withDiscovered(() -> {
@@ -402,8 +412,8 @@ public final class Swarm implements MissRouter {
         store.stats().usedBytes(), peerPort, version);
   }
 
-  private static long now() {
-    return System.currentTimeMillis();
+  private long now() {
+    return clock.getAsLong();
   }
 
   // ---- read-only views
