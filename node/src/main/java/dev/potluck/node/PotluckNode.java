@@ -366,7 +366,7 @@ public final class PotluckNode {
     }
     return Swarm.start(vertx, new SwarmSettings(cluster, settings.mdns(), peerAddress().port(), scheduler, shares), id,
             cache,
-            store, uploads, Version.current(), timings, startedAtMillis)
+            store, uploads, Version.current(), timings, System::currentTimeMillis, startedAtMillis)
         .recover(e -> Future.failedFuture(new IllegalStateException(e.getMessage(), e)))
         .map(joined -> {
           swarm = joined;

@@ -6,47 +6,35 @@ import dev.potluck.bench.sim.FlowNetwork.Link;
 import dev.potluck.protocol.Message;
 import dev.potluck.protocol.NodeId;
 import dev.potluck.protocol.ObjectKey;
-import dev.potluck.protocol.Sha256;
 import dev.potluck.scheduler.Action;
 import dev.potluck.scheduler.FetchQueue;
 import dev.potluck.scheduler.Scheduler;
+import dev.potluck.scheduler.Steer;
+import dev.potluck.scheduler.Steering;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One simulated host: a real {@link Scheduler} and {@link FetchQueue}, fed the events the node's
- * {@code Swarm} feeds them, with the same rules for performing their actions — requests and their modes,
- * the upstream fetch queue, trying offered sources in order (skipping peers whose peer API is not known
- * yet from their gossiped load), a stream's digest awaited from the arbiter's announcement. Only the I/O
- * is modelled: bytes move as flows in the {@link Simulation}'s network, messages through its group.
+ * One simulated host: a real {@link Scheduler} and the node's {@link Steering}, fed the events the
+ * node's {@code Swarm} feeds them, performing their actions and steers as Swarm does — trying offered
+ * sources in order, skipping peers whose peer API is not known yet from their gossiped load — and a
+ * stream's digest awaited from the arbiter's announcement. Only the I/O is modelled: bytes move as flows
+ * in the {@link Simulation}'s network, messages through its group, timers on its clock.
  */
 final class SimHost {
 
-  private enum Mode { ASKING, QUEUED, UPSTREAM, STREAM, HOLDERS }
-
-  /** One local miss the scheduler is steering (Swarm's Request plus the cache's flight). */
+  /** One local miss's transfer (the cache's flight): the handle steering steers. */
   static final class Request {
-    final long id;
     final ObjectKey key;
-    private Mode mode = Mode.ASKING;
-    private List<NodeId> sources = List.of();
-    private int next;
-    NodeId current;
-    /** The digest known for the body: from the holders' answer, or announced for a stream. */
-    private Sha256 expected;
-    private boolean bodyWhole;
     Flow flow;
-    private long generation;
 
-    Request(long id, ObjectKey key) {
-      this.id = id;
+    Request(ObjectKey key) {
       this.key = key;
     }
   }
@@ -57,9 +45,7 @@ final class SimHost {
   final Link up;
   final Link down;
   private final Simulation sim;
-  private final FetchQueue fetchQueue = new FetchQueue(FetchQueue.DEFAULT_MAX_RUNNING);
-  private final Map<Long, Request> requests = new LinkedHashMap<>();
-  private final Map<ObjectKey, Request> byKey = new HashMap<>();
+  private final Steering<Request> steering;
   /** What this host has of each object it ever asked for or holds. */
   final Map<ObjectKey, Holding> holdings = new HashMap<>();
   final Set<ObjectKey> stored = new HashSet<>();
@@ -70,7 +56,6 @@ final class SimHost {
   final List<Flow> uploads = new ArrayList<>();
   double uploadedBytes;
   boolean alive = true;
-  private long nextRequestId = 1;
 
   // The host's package manager: asks for its objects, at most `pipeline` at once.
   private final Deque<ObjectKey> toAsk = new ArrayDeque<>();
@@ -88,6 +73,8 @@ final class SimHost {
     this.scheduler = scheduler;
     this.up = up;
     this.down = down;
+    this.steering = new Steering<>(r -> r.key, r -> false, this::usable, this::demand, FetchQueue.DEFAULT_MAX_RUNNING,
+        this::steer);
   }
 
   // ---- the client
@@ -112,7 +99,7 @@ final class SimHost {
       asking++;
       if (stored.contains(key)) {
         clientGot(true);
-      } else if (!byKey.containsKey(key)) {
+      } else if (!steering.steers(key)) {
         route(key);
       }
     }
@@ -142,49 +129,29 @@ final class SimHost {
   // ---- Swarm's routing of a miss
 
   private void route(ObjectKey key) {
-    Request request = new Request(nextRequestId++, key);
-    requests.put(request.id, request);
-    byKey.put(key, request);
+    Request request = new Request(key);
+    long id = steering.start(request);
     holdings.computeIfAbsent(key, k -> new Holding(sim.size(k), false));
-    perform(sim.timed("onRequest", () -> scheduler.onRequest(sim.nowMillis(), request.id, key, sim.url(key))));
-  }
-
-  private Request forget(Request request) {
-    if (byKey.get(request.key) != request) {
-      return null;
-    }
-    byKey.remove(request.key);
-    requests.remove(request.id);
-    return request;
+    perform(sim.timed("onRequest", () -> scheduler.onRequest(sim.nowMillis(), id, key, sim.url(key))));
   }
 
   /** The object is whole and verified: stored, announced, and handed to the client. */
   private void stored(Request request) {
-    if (forget(request) == null) {
+    if (!steering.steers(request)) {
       return;
     }
     stored.add(request.key);
-    long size = sim.size(request.key);
-    releaseFetchSlot(request);
-    boolean upstream = request.mode == Mode.UPSTREAM;
-    perform(sim.timed(upstream ? "onLocalFetchDone" : "onLocalHave", () -> upstream
-        ? scheduler.onLocalFetchDone(sim.nowMillis(), request.key, sim.url(request.key), size, sim.digest(request.key))
-        : scheduler.onLocalHave(sim.nowMillis(), request.key, sim.url(request.key), size, sim.digest(request.key))));
+    steering.stored(request, sim.size(request.key), sim.digest(request.key));
     clientGot(true);
   }
 
   /** The request ended without a copy (its client gets an error), as Swarm's {@code failed}. */
   private void failed(Request request) {
-    if (forget(request) == null) {
+    if (!steering.steers(request)) {
       return;
     }
     sim.stopFlow(request);
-    releaseFetchSlot(request);
-    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), request.key, "digest never announced")));
-    } else {
-      perform(sim.timed("onLocalGaveUp", () -> scheduler.onLocalGaveUp(sim.nowMillis(), request.id, request.key)));
-    }
+    steering.failed(request, "digest never announced");
     clientGot(false);
   }
 
@@ -198,116 +165,82 @@ final class SimHost {
       } else if (action instanceof Action.Broadcast broadcast) {
         sim.broadcast(this, broadcast.message());
       } else if (action instanceof Action.FetchUpstream fetch) {
-        fetchUpstream(fetch);
+        steering.upstreamGranted(fetch);
       } else if (action instanceof Action.StreamFromPeers stream) {
-        takeFromPeers(stream.requestId(), Mode.STREAM, stream.sources(), null);
+        steering.streamFrom(stream);
       } else if (action instanceof Action.FetchFromHolders holders) {
-        takeFromPeers(holders.requestId(), Mode.HOLDERS, holders.holders(), holders.sha256());
+        steering.takeFromHolders(holders);
       } else if (action instanceof Action.ExpectDigest expect) {
-        expectDigest(expect.key(), expect.sha256());
+        steering.digestAnnounced(expect.key(), expect.sha256());
       }
     }
   }
 
-  private void fetchUpstream(Action.FetchUpstream action) {
-    Request request = requests.get(action.requestId());
-    if (request == null) {
-      perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
-          "the request it was granted for has ended")));
-      return;
-    }
-    request.mode = Mode.QUEUED;
-    fetchQueue.offer(action).ifPresent(this::startUpstream);
-  }
-
-  private void startUpstream(Action.FetchUpstream action) {
-    Request request = requests.get(action.requestId());
-    if (request == null || request.mode != Mode.QUEUED) {
-      fetchQueue.finished(action.key(), this::demand).ifPresent(this::startUpstream);
-      if (request == null) {
-        perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(sim.nowMillis(), action.key(),
-            "the request it was granted for has ended")));
-      }
-      return;
-    }
-    request.mode = Mode.UPSTREAM;
-    request.current = null;
-    sim.feedFromUpstream(this, request);
-  }
-
-  private void releaseFetchSlot(Request request) {
-    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      fetchQueue.finished(request.key, this::demand).ifPresent(this::startUpstream);
+  /** Performs what steering decided, as Swarm does, on the simulated network and clock. */
+  private void steer(Steer<Request> step) {
+    if (step instanceof Steer.FromPeer<Request> peer) {
+      sim.feedFromPeer(this, peer.fetch(), peer.peer());
+    } else if (step instanceof Steer.FromUpstream<Request> upstream) {
+      sim.feedFromUpstream(this, upstream.fetch());
+    } else if (step instanceof Steer.RetryLater<Request> retry) {
+      sim.after(retry.millis() * 1000, () -> {
+        if (alive) {
+          steering.retry(retry.requestId());
+        }
+      });
+    } else if (step instanceof Steer.AwaitDigest<Request> await) {
+      sim.after(await.millis() * 1000, () -> {
+        if (alive) {
+          steering.digestOverdue(await.fetch(), await.attempt());
+        }
+      });
+    } else if (step instanceof Steer.Complete<Request> complete) {
+      stored(complete.fetch());
+    } else if (step instanceof Steer.Abandon<Request> abandon) {
+      failed(abandon.fetch());
+    } else {
+      tell(step);
     }
   }
 
-  private void takeFromPeers(long requestId, Mode mode, List<NodeId> sources, Sha256 expected) {
-    Request request = requests.get(requestId);
-    if (request == null) {
-      return;
+  /** Reports a request's outcome to the scheduler, timed under the call's name. */
+  private void tell(Steer<Request> step) {
+    long now = sim.nowMillis();
+    if (step instanceof Steer.TellSourcesFailed<Request> failed) {
+      String url = sim.url(failed.key());
+      perform(sim.timed(failed.streaming() ? "onLocalStreamFailed" : "onLocalSourcesFailed", () -> failed.streaming()
+          ? scheduler.onLocalStreamFailed(now, failed.requestId(), failed.key(), url)
+          : scheduler.onLocalSourcesFailed(now, failed.requestId(), failed.key(), url)));
+    } else if (step instanceof Steer.TellFetchFailed<Request> failed) {
+      perform(sim.timed("onLocalFetchFailed", () -> scheduler.onLocalFetchFailed(now, failed.key(), failed.reason())));
+    } else if (step instanceof Steer.TellGaveUp<Request> gaveUp) {
+      perform(sim.timed("onLocalGaveUp", () -> scheduler.onLocalGaveUp(now, gaveUp.requestId(), gaveUp.key())));
+    } else if (step instanceof Steer.TellHave<Request> have) {
+      String url = sim.url(have.key());
+      perform(sim.timed(have.upstream() ? "onLocalFetchDone" : "onLocalHave", () -> have.upstream()
+          ? scheduler.onLocalFetchDone(now, have.key(), url, have.size(), have.sha256())
+          : scheduler.onLocalHave(now, have.key(), url, have.size(), have.sha256())));
     }
-    releaseFetchSlot(request);
-    request.mode = mode;
-    request.sources = sources;
-    request.next = 0;
-    request.expected = expected;
-    tryNextSource(request);
   }
 
-  private void tryNextSource(Request request) {
-    while (request.next < request.sources.size()) {
-      NodeId candidate = request.sources.get(request.next++);
-      if (!candidate.equals(id) && view.contains(candidate) && ports.contains(candidate)) {
-        request.current = candidate;
-        request.generation++;
-        sim.feedFromPeer(this, request, candidate);
-        return;
-      }
-    }
-    request.current = null;
-    Mode mode = request.mode;
-    perform(sim.timed(mode == Mode.STREAM ? "onLocalStreamFailed" : "onLocalSourcesFailed", () -> mode == Mode.STREAM
-        ? scheduler.onLocalStreamFailed(sim.nowMillis(), request.id, request.key, sim.url(request.key))
-        : scheduler.onLocalSourcesFailed(sim.nowMillis(), request.id, request.key, sim.url(request.key))));
-  }
-
-  private void expectDigest(ObjectKey key, Sha256 sha256) {
-    Request request = byKey.get(key);
-    if (request == null) {
-      return;
-    }
-    request.expected = sha256;
-    if (request.bodyWhole) {
-      stored(request);
-    }
+  /** Whether this host can take from {@code member}: another member of its view whose peer port it heard. */
+  private boolean usable(NodeId member) {
+    return !member.equals(id) && view.contains(member) && ports.contains(member);
   }
 
   // ---- what the network and the group tell this host
 
   /** The request's body arrived whole from its current source. */
   void bodyArrived(Request request) {
-    if (byKey.get(request.key) != request) {
-      return;
-    }
-    if (request.mode == Mode.UPSTREAM || request.expected != null) {
-      stored(request); // upstream: the fetcher computes the digest itself; peers: verified against it
-      return;
-    }
-    request.bodyWhole = true;
-    long generation = request.generation;
-    sim.after(SimSettings.DIGEST_WAIT_MILLIS * 1000, () -> {
-      if (alive && request.bodyWhole && request.generation == generation && byKey.get(request.key) == request) {
-        failed(request);
-      }
-    });
+    steering.bodyWhole(request);
   }
 
   /** The current peer source of {@code request} failed (refused, nothing to offer, or died mid-body). */
   void sourceFailed(Request request, NodeId source) {
-    if (!alive || byKey.get(request.key) != request || !source.equals(request.current)) {
+    if (!alive || !source.equals(steering.source(request))) {
       return;
     }
-    tryNextSource(request);
+    steering.sourceFailed(request, false);
   }
 
   void onView(List<NodeId> members) {
@@ -332,9 +265,9 @@ final class SimHost {
   /** Swarm's tick: progress of each transfer to its arbiter, then time and load to the scheduler. */
   void tick() {
     long now = sim.nowMillis();
-    for (Request request : new ArrayList<>(requests.values())) {
+    for (Request request : steering.fetches()) {
       long bytes = receivedBytes(request);
-      if (request.mode != Mode.ASKING && bytes > 0 && byKey.get(request.key) == request) {
+      if (bytes > 0 && steering.pastAsking(request)) {
         perform(sim.timed("onLocalProgress", () -> scheduler.onLocalProgress(now, request.key, bytes)));
       }
     }
@@ -356,12 +289,12 @@ final class SimHost {
     for (ObjectKey key : stored) {
       used += sim.size(key);
     }
-    return new Message.Load(uploads.size(), (long) rate, requests.size(), used, 7879, "sim");
+    return new Message.Load(uploads.size(), (long) rate, steering.size(), used, 7879, "sim");
   }
 
   /** LocalCache's demand: the host's own client plus the peers streaming the object from it. */
   private int demand(ObjectKey key) {
-    if (!byKey.containsKey(key)) {
+    if (!steering.steers(key)) {
       return 0;
     }
     int peers = 0;
@@ -375,13 +308,12 @@ final class SimHost {
 
   /** Whether a peer asking for {@code key} gets something: a stored copy or a flight under way. */
   boolean canServe(ObjectKey key) {
-    return stored.contains(key) || byKey.containsKey(key);
+    return stored.contains(key) || steering.steers(key);
   }
 
   /** The host died ({@code kill -9}): its requests and client are gone. */
   void die() {
     alive = false;
-    requests.clear();
-    byKey.clear();
+    steering.clear();
   }
 }

@@ -37,8 +37,6 @@ record SimSettings(
   static final long TICK_MILLIS = 100;
   /** The cluster forms and gossips load (peers learn each other's peer API) before the workload starts. */
   static final long FORMING_MILLIS = 3_000;
-  /** A streamed body without an announced digest fails after this long (ResponseFeed's DIGEST_WAIT_MILLIS). */
-  static final long DIGEST_WAIT_MILLIS = 30_000;
 
   SimSettings {
     if (nodes < 1) {

@@ -21,6 +21,8 @@ import dev.potluck.scheduler.Action;
 import dev.potluck.scheduler.FetchQueue;
 import dev.potluck.scheduler.RejectReason;
 import dev.potluck.scheduler.Scheduler;
+import dev.potluck.scheduler.Steer;
+import dev.potluck.scheduler.Steering;
 import dev.potluck.scheduler.freshness.ObjectKind;
 import dev.potluck.scheduler.freshness.RequestCacheControl;
 import io.vertx.core.Context;
@@ -34,14 +36,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The node's part in the cluster: feeds the {@link Scheduler} the node's events (local misses, group
- * views, messages, progress, time) and performs the actions it returns — sending messages, and
- * steering each {@link RoutedFetch} to upstream or to peers. It decides nothing itself, except which of
- * the sources the scheduler offered it can reach: blocklisted and unknown peers are skipped.
+ * views, messages, progress, time) and performs the actions it returns — sending messages, and handing
+ * the ones about local misses to {@link Steering}, whose {@link Steer}s it performs on each
+ * {@link RoutedFetch}: to upstream or to a peer, timers, reports back to the scheduler. It decides
+ * nothing itself; it tells steering which sources it can reach (not blocklisted, peer API known).
  *
  * <p>Confined to the node's context. JGroups calls in on its own threads and is answered on the
  * context; messages go out on a thread of their own, because a send may block under flow control.
@@ -52,36 +56,12 @@ public final class Swarm implements MissRouter {
 
   /** How often timeouts are checked, progress reported and load sent (each at its own pace). */
   static final long TICK_MILLIS = 100;
-  /** How long a request whose sources were all busy waits before asking them again, and how often. */
-  static final long BUSY_RETRY_MILLIS = 250;
-  static final int MAX_BUSY_ROUNDS = 40;
 
   /** How often this node tells the others what it is doing (for their dashboards). */
   static final long ACTIVITY_INTERVAL_MILLIS = 1_000;
 
   /** How long {@link #stop} waits for mDNS's goodbye to go out. */
   private static final long GOODBYE_WAIT_MILLIS = 3_000;
-
-  private enum Mode { ASKING, QUEUED, UPSTREAM, STREAM, HOLDERS }
-
-  /** One local miss the scheduler is steering. */
-  private static final class Request {
-    final long id;
-    final RoutedFetch fetch;
-    Mode mode = Mode.ASKING;
-    List<NodeId> sources = List.of();
-    int next;
-    NodeId current;
-    Sha256 expected;
-    /** Some source of the current list answered 503 (busy), so the list is worth another round. */
-    boolean sawBusy;
-    int busyRounds;
-
-    Request(long id, RoutedFetch fetch) {
-      this.id = id;
-      this.fetch = fetch;
-    }
-  }
 
   private final Vertx vertx;
   private final Context context;
@@ -94,13 +74,16 @@ public final class Swarm implements MissRouter {
   private final String version;
   private final PeerDirectory peers;
   private final Timings timings;
+  /**
+   * Milliseconds, for the scheduler, load ages and activity reports: the one time of day the swarm reads
+   * (only the stopwatch timing scheduler calls, a metric, reads {@link System#nanoTime} itself).
+   */
+  private final LongSupplier clock;
   private final CompletableFuture<JGroupsCluster> cluster = new CompletableFuture<>();
   /** Outgoing messages, in order, on a thread of their own; bounded, so a stuck member costs little heap. */
   private final SendQueue sender = new SendQueue("potluck-cluster-send", SendQueue.DEFAULT_CAPACITY);
-  private final FetchQueue fetchQueue = new FetchQueue(FetchQueue.DEFAULT_MAX_RUNNING);
-  private final Map<Long, Request> requests = new HashMap<>();
-  private final Map<ObjectKey, Request> byKey = new HashMap<>();
-  private long nextRequestId = 1;
+  /** The local misses: modes, upstream slots, sources in order, busy rounds. */
+  private final Steering<RoutedFetch> steering;
   private long timer = -1;
   private volatile MdnsDirectory mdns;
   private long messagesSent;
@@ -130,9 +113,10 @@ public final class Swarm implements MissRouter {
   private Runnable viewListener = () -> { };
 
   private Swarm(Vertx vertx, Context context, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
+      UploadMeter uploads, String version, Timings timings, LongSupplier clock, long startedAtMillis) {
     this.vertx = vertx;
     this.timings = timings;
+    this.clock = clock;
     this.context = context;
     this.scheduler = new Scheduler(self, settings.scheduler(), settings.shares());
     this.cache = cache;
@@ -146,18 +130,23 @@ public final class Swarm implements MissRouter {
       JGroupsCluster c = cluster.getNow(null);
       return c == null ? null : c.hostOf(member);
     });
+    this.steering = new Steering<>(RoutedFetch::key, RoutedFetch::isOver, member -> peers.endpoint(member) != null,
+        cache::demand, FetchQueue.DEFAULT_MAX_RUNNING, this::steer);
   }
 
   /**
    * Joins the group (and mDNS when enabled), then routes {@code cache}'s misses through the cluster.
    * Must be called on the node's context.
    *
+   * @param clock the time in milliseconds, on the scale of {@code startedAtMillis} (the dashboard compares
+   *     load ages with the wall clock)
    * @param startedAtMillis when the node started, for the uptime it gossips
    */
   public static Future<Swarm> start(Vertx vertx, SwarmSettings settings, NodeId self, LocalCache cache, FileStore store,
-      UploadMeter uploads, String version, Timings timings, long startedAtMillis) {
+      UploadMeter uploads, String version, Timings timings, LongSupplier clock, long startedAtMillis) {
     Context context = vertx.getOrCreateContext();
-    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, timings, startedAtMillis);
+    Swarm swarm = new Swarm(vertx, context, settings, self, cache, store, uploads, version, timings, clock,
+        startedAtMillis);
     AtomicReference<MdnsDirectory> directory = new AtomicReference<>();
     ClusterSettings clusterSettings = settings.mdns()
         ? settings.cluster().withDiscovered(() -> {
@@ -239,52 +228,33 @@ public final class Swarm implements MissRouter {
 
   @Override
   public void route(RoutedFetch fetch) {
-    Request request = new Request(nextRequestId++, fetch);
-    requests.put(request.id, request);
-    byKey.put(fetch.key(), request);
-    decide(s -> s.onRequest(now(), request.id, fetch.key(), fetch.url().toString()));
+    long id = steering.start(fetch);
+    decide(s -> s.onRequest(now(), id, fetch.key(), fetch.url().toString()));
   }
 
   @Override
   public void sourceFailed(RoutedFetch fetch, Throwable cause) {
-    Request request = byKey.get(fetch.key());
-    if (request != null && request.fetch == fetch) {
-      request.sawBusy |= cause instanceof PeerBusyException;
-      if (cause instanceof VerificationException && request.current != null) {
-        // It served something the object's authority rules out: never asked again.
-        distrust(request.current, fetch, cause);
-      }
-      tryNextSource(request);
+    if (!steering.steers(fetch)) {
+      return;
     }
+    NodeId source = steering.source(fetch);
+    if (cause instanceof VerificationException && source != null) {
+      // It served something the object's authority rules out: never asked again.
+      distrust(source, fetch, cause);
+    }
+    steering.sourceFailed(fetch, cause instanceof PeerBusyException);
   }
 
   @Override
   public void stored(RoutedFetch fetch, long size, Sha256 sha256) {
-    Request request = forget(fetch);
-    if (request == null) {
-      return;
-    }
-    String url = fetch.url().toString();
-    releaseFetchSlot(request, fetch.key());
-    decide(s -> request.mode == Mode.UPSTREAM
-        ? s.onLocalFetchDone(now(), fetch.key(), url, size, sha256)
-        : s.onLocalHave(now(), fetch.key(), url, size, sha256));
+    steering.stored(fetch, size, sha256);
   }
 
   @Override
   public void failed(RoutedFetch fetch, Throwable cause) {
-    Request request = forget(fetch);
-    if (request == null) {
-      return;
-    }
-    releaseFetchSlot(request, fetch.key());
-    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      decide(s -> s.onLocalFetchFailed(now(), fetch.key(), String.valueOf(cause.getMessage())));
-      return;
-    }
-    decide(s -> s.onLocalGaveUp(now(), request.id, fetch.key()));
-    if (cause instanceof VerificationException && request.current != null) {
-      distrust(request.current, fetch, cause);
+    NodeId servedBy = steering.failed(fetch, String.valueOf(cause.getMessage()));
+    if (cause instanceof VerificationException && servedBy != null) {
+      distrust(servedBy, fetch, cause);
       // Take the object elsewhere now, so that the client's retry finds it here.
       cache.open(fetch.url(), RequestCacheControl.NONE, false, null);
     }
@@ -334,16 +304,6 @@ public final class Swarm implements MissRouter {
     }
   }
 
-  private Request forget(RoutedFetch fetch) {
-    Request request = byKey.get(fetch.key());
-    if (request == null || request.fetch != fetch) {
-      return null;
-    }
-    byKey.remove(fetch.key());
-    requests.remove(request.id);
-    return request;
-  }
-
   // ---- the scheduler's actions
 
   /** Asks the scheduler (timed: its latency is a metric), then performs what it decided. */
@@ -361,96 +321,51 @@ public final class Swarm implements MissRouter {
       } else if (action instanceof Action.Broadcast broadcast) {
         send(null, broadcast.message());
       } else if (action instanceof Action.FetchUpstream fetch) {
-        fetchUpstream(fetch);
+        steering.upstreamGranted(fetch);
       } else if (action instanceof Action.StreamFromPeers stream) {
-        takeFromPeers(stream.requestId(), Mode.STREAM, stream.sources(), null);
+        steering.streamFrom(stream);
       } else if (action instanceof Action.FetchFromHolders holders) {
-        takeFromPeers(holders.requestId(), Mode.HOLDERS, holders.holders(), holders.sha256());
+        steering.takeFromHolders(holders);
       } else if (action instanceof Action.ExpectDigest expect) {
+        // The transfer waits for it (ResponseFeed), and completes or gives up.
         cache.expectDigest(expect.key(), expect.sha256());
       }
     }
   }
 
-  private void fetchUpstream(Action.FetchUpstream action) {
-    Request request = requests.get(action.requestId());
-    if (request == null || request.fetch.isOver()) {
-      // A lease for a request that has ended: hand it straight back.
-      decide(s -> s.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
-      return;
-    }
-    request.mode = Mode.QUEUED;
-    fetchQueue.offer(action).ifPresent(this::startUpstream);
-  }
-
-  private void startUpstream(Action.FetchUpstream action) {
-    Request request = requests.get(action.requestId());
-    if (request == null || request.fetch.isOver() || request.mode != Mode.QUEUED) {
-      // Ended or re-pointed while it waited for a slot.
-      fetchQueue.finished(action.key(), cache::demand).ifPresent(this::startUpstream);
-      if (request == null || request.fetch.isOver()) {
-        decide(s -> s.onLocalFetchFailed(now(), action.key(), "the request it was granted for has ended"));
+  /** Performs what steering decided for one request. */
+  private void steer(Steer<RoutedFetch> step) {
+    if (step instanceof Steer.FromPeer<RoutedFetch> peer) {
+      RoutedFetch fetch = peer.fetch();
+      PeerDirectory.Endpoint endpoint = peers.endpoint(peer.peer());
+      log.debug("{} from peer {} at {}:{}", fetch.url(), peer.peer(), endpoint.hostAddress(), endpoint.port());
+      fetch.fromPeer(endpoint.hostAddress(), endpoint.port(), secret, peer.expected());
+    } else if (step instanceof Steer.FromUpstream<RoutedFetch> upstream) {
+      RoutedFetch fetch = upstream.fetch();
+      if (fetch.received() > 0) {
+        log.info("taking over the fetch of {} from upstream at byte {}", fetch.url(), fetch.received());
       }
-      return;
+      fetch.fromUpstream();
+    } else if (step instanceof Steer.RetryLater<RoutedFetch> retry) {
+      vertx.setTimer(retry.millis(), t -> steering.retry(retry.requestId()));
+    } else if (step instanceof Steer.TellSourcesFailed<RoutedFetch> failed) {
+      String url = failed.fetch().url().toString();
+      decide(s -> failed.streaming()
+          ? s.onLocalStreamFailed(now(), failed.requestId(), failed.key(), url)
+          : s.onLocalSourcesFailed(now(), failed.requestId(), failed.key(), url));
+    } else if (step instanceof Steer.TellFetchFailed<RoutedFetch> failed) {
+      decide(s -> s.onLocalFetchFailed(now(), failed.key(), failed.reason()));
+    } else if (step instanceof Steer.TellGaveUp<RoutedFetch> gaveUp) {
+      decide(s -> s.onLocalGaveUp(now(), gaveUp.requestId(), gaveUp.key()));
+    } else if (step instanceof Steer.TellHave<RoutedFetch> have) {
+      String url = have.fetch().url().toString();
+      decide(s -> have.upstream()
+          ? s.onLocalFetchDone(now(), have.key(), url, have.size(), have.sha256())
+          : s.onLocalHave(now(), have.key(), url, have.size(), have.sha256()));
+    } else {
+      // Complete, Abandon and AwaitDigest come of bodyWhole, which the node leaves to its transfers.
+      throw new IllegalStateException("unexpected " + step);
     }
-    if (request.fetch.received() > 0) {
-      log.info("taking over the fetch of {} from upstream at byte {}", request.fetch.url(), request.fetch.received());
-    }
-    request.mode = Mode.UPSTREAM;
-    request.current = null;
-    request.fetch.fromUpstream();
-  }
-
-  /** This request no longer fetches upstream (or waits to): its slot goes to the most wanted waiting fetch. */
-  private void releaseFetchSlot(Request request, ObjectKey key) {
-    if (request.mode == Mode.UPSTREAM || request.mode == Mode.QUEUED) {
-      fetchQueue.finished(key, cache::demand).ifPresent(this::startUpstream);
-    }
-  }
-
-  private void takeFromPeers(long requestId, Mode mode, List<NodeId> sources, Sha256 expected) {
-    Request request = requests.get(requestId);
-    if (request == null || request.fetch.isOver()) {
-      return;
-    }
-    releaseFetchSlot(request, request.fetch.key());
-    request.mode = mode;
-    request.sources = sources;
-    request.next = 0;
-    request.expected = expected;
-    tryNextSource(request);
-  }
-
-  /** The next offered source this node can reach; when none is left, the scheduler says what next. */
-  private void tryNextSource(Request request) {
-    while (request.next < request.sources.size()) {
-      NodeId candidate = request.sources.get(request.next++);
-      PeerDirectory.Endpoint endpoint = peers.endpoint(candidate);
-      if (endpoint != null) {
-        request.current = candidate;
-        log.debug("{} from peer {} at {}:{}", request.fetch.url(), candidate, endpoint.hostAddress(), endpoint.port());
-        request.fetch.fromPeer(endpoint.hostAddress(), endpoint.port(), secret, request.expected);
-        return;
-      }
-    }
-    request.current = null;
-    if (request.sawBusy && request.busyRounds < MAX_BUSY_ROUNDS) {
-      // The LAN has it but its sources are at their upload caps: ask them again shortly instead of
-      // fetching a second copy from upstream.
-      request.sawBusy = false;
-      request.busyRounds++;
-      request.next = 0;
-      vertx.setTimer(BUSY_RETRY_MILLIS, t -> {
-        if (requests.get(request.id) == request && request.current == null && !request.fetch.isOver()) {
-          tryNextSource(request);
-        }
-      });
-      return;
-    }
-    String url = request.fetch.url().toString();
-    decide(s -> request.mode == Mode.STREAM
-        ? s.onLocalStreamFailed(now(), request.id, request.fetch.key(), url)
-        : s.onLocalSourcesFailed(now(), request.id, request.fetch.key(), url));
   }
 
   private void send(NodeId to, Message message) {
@@ -478,9 +393,9 @@ public final class Swarm implements MissRouter {
 
   private void tick() {
     long now = now();
-    for (Request request : requests.values()) {
-      if (request.mode != Mode.ASKING && request.fetch.received() > 0) {
-        decide(s -> s.onLocalProgress(now, request.fetch.key(), request.fetch.received()));
+    for (RoutedFetch fetch : steering.fetches()) {
+      if (steering.pastAsking(fetch) && fetch.received() > 0) {
+        decide(s -> s.onLocalProgress(now, fetch.key(), fetch.received()));
       }
     }
     Message.Load load = localLoad();
@@ -493,12 +408,12 @@ public final class Swarm implements MissRouter {
 
   /** This node's load now, as it gossips it. */
   public Message.Load localLoad() {
-    return new Message.Load(uploads.activeUploads(), uploads.uploadBytesPerSecond(), requests.size(),
+    return new Message.Load(uploads.activeUploads(), uploads.uploadBytesPerSecond(), steering.size(),
         store.stats().usedBytes(), peerPort, version);
   }
 
-  private static long now() {
-    return System.currentTimeMillis();
+  private long now() {
+    return clock.getAsLong();
   }
 
   // ---- read-only views
@@ -508,15 +423,12 @@ public final class Swarm implements MissRouter {
     return activity.build(now(), new ActivityReport.Sources() {
       @Override
       public boolean decided(ObjectKey key) {
-        Request r = byKey.get(key);
-        return r != null && (r.mode == Mode.UPSTREAM
-            || ((r.mode == Mode.STREAM || r.mode == Mode.HOLDERS) && r.current != null));
+        return steering.decided(key);
       }
 
       @Override
       public NodeId peerOf(ObjectKey key) {
-        Request r = byKey.get(key);
-        return r == null || r.mode == Mode.UPSTREAM ? null : r.current;
+        return steering.peerOf(key);
       }
     });
   }
