@@ -67,14 +67,7 @@ final class HitThroughput {
     // nginx's copy: world-readable, as its workers run as nobody when the master runs as root.
     Path nginxDir = context.cleanup().newTempDir(context.workDir(), "nginx-");
     Path root = nginxDir.resolve("www");
-    Path file = root.resolve(path.substring(1));
-    Files.createDirectories(file.getParent());
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-      Content.write(Content.seedOf(path), size, out);
-    }
-    for (Path p = file; p.startsWith(context.workDir()); p = p.getParent()) {
-      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-    }
+    writeForNginx(root, path, size, context.workDir());
 
     try (BenchContext.StartedNode started = context.startNode("hit");
         NginxProcess nginx = NginxProcess.start(context.cleanup(), o.nginx, nginxDir, root, o.nginxWorkers, path,
@@ -177,6 +170,21 @@ final class HitThroughput {
       context.cleanup().delete(nginxDir);
     }
     return result;
+  }
+
+  /**
+   * Writes the origin's bytes of {@code path} under {@code root}, world-readable up to {@code workDir}:
+   * nginx's workers run as nobody when its master runs as root.
+   */
+  static void writeForNginx(Path root, String path, long size, Path workDir) throws IOException {
+    Path file = root.resolve(path.substring(1));
+    Files.createDirectories(file.getParent());
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      Content.write(Content.seedOf(path), size, out);
+    }
+    for (Path p = file; p.startsWith(workDir); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+    }
   }
 
   /** One GET with the body digested and checked; returns the digest. */

@@ -1,17 +1,11 @@
 package dev.potluck.bench;
 
-import dev.potluck.bench.harness.Content;
 import dev.potluck.bench.harness.NginxProcess;
 import dev.potluck.bench.harness.Origin;
 import dev.potluck.bench.harness.RawHttpClient;
 import dev.potluck.bench.harness.Table;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,14 +74,7 @@ final class RelayCost {
       Path nginxDir = context.cleanup().newTempDir(context.workDir(), "relay-nginx-");
       try {
         Path root = nginxDir.resolve("www");
-        Path file = root.resolve(path.substring(1));
-        Files.createDirectories(file.getParent());
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-          Content.write(Content.seedOf(path), size, out);
-        }
-        for (Path p = file; p.startsWith(context.workDir()); p = p.getParent()) {
-          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
-        }
+        HitThroughput.writeForNginx(root, path, size, context.workDir());
         try (NginxProcess server = NginxProcess.start(context.cleanup(), o.nginx, nginxDir, root, o.nginxWorkers, path,
             BenchContext.READY_TIMEOUT)) {
           List<ProcessHandle> processes = new ArrayList<>();

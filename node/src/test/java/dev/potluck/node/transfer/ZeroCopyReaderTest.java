@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -261,30 +260,13 @@ class ZeroCopyReaderTest {
   }
 
   private <T> T on(Supplier<T> task) throws Exception {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    context.runOnContext(v -> {
-      try {
-        result.complete(task.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    });
-    return result.get(10, TimeUnit.SECONDS);
+    return OnContext.on(context, task);
   }
 
-  private interface Check {
-    boolean holds() throws Exception;
+  private static void awaitTrue(OnContext.Check check) throws Exception {
+    OnContext.awaitTrue(check);
   }
 
-  private static void awaitTrue(Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!check.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 10 s");
-      }
-      Thread.sleep(10);
-    }
-  }
 
   private static byte[] bytes(int n, int seed) {
     byte[] b = new byte[n];
